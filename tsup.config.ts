@@ -2,6 +2,9 @@ import { defineConfig } from 'tsup';
 
 // One bundle for the CLI (built-in plugins are bundled in, registered by
 // name) and one for the public API that site plugins import as 'ogrt'.
+// The `#!/usr/bin/env node` line comes from src/core/cli.ts itself: esbuild
+// keeps an entry's hashbang, so only dist/cli.js gets it (and tsup marks
+// that file executable).
 export default defineConfig({
   entry: { cli: 'src/core/cli.ts', index: 'src/index.ts' },
   format: ['esm'],
@@ -11,5 +14,4 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  banner: ({ format }) => (format === 'esm' ? { js: '' } : {}),
 });

@@ -47,6 +47,13 @@ export const CATALOGUE = {
   OGRT_ERR_DEAD_LETTER_WRITE: 'output %s: cannot write dead-letter file %s (will retry): %s',
   OGRT_ERR_PIPELINE_CLOSED: 'input %s emitted %s record(s) after shutdown; they were not delivered',
   OGRT_ERR_CLI_USAGE: 'invalid command line: %s',
+  // --- built-in queries and the dashboard (src/core/queries/, src/core/http/) ---
+  OGRT_ERR_QUERY_INVALID: 'invalid query: %s',
+  OGRT_ERR_QUERY_NO_STORE: 'no store to query: %s',
+  OGRT_ERR_QUERY_STORE: 'query store %s failed: %s',
+  OGRT_ERR_DASHBOARD_AUTH_REQUIRED: 'dashboard.listen = "%s" is not a loopback address: set dashboard.token_file, token_env or username + password_file (refusing to serve queries to the network without authentication)',
+  OGRT_ERR_DASHBOARD_SECRET: 'dashboard: %s',
+  OGRT_ERR_DASHBOARD_LISTEN: 'dashboard cannot listen on %s: %s',
 } as const;
 
 export type ErrorCode = keyof typeof CATALOGUE;

@@ -29,7 +29,16 @@ export type MetricLabels = Readonly<Record<string, string>>;
  * Per-component metrics. Names follow Vector's scheme (`_total` counters,
  * bounded label values), e.g.
  *   increment('component_errors_total', 1, { error_type: 'malformed_frame', stage: 'receiving' }).
- * The core adds the component labels (kind, type, id) itself.
+ * The core adds the component labels (component_kind, component_type,
+ * component_id) and the `ogrt_` prefix itself.
+ *
+ * Counted by the core, do not count them again: for inputs
+ * `component_sent_events_total` / `component_sent_event_bytes_total` (what
+ * went through emit()); for outputs everything about queues, batches and
+ * delivery (received, sent, errors of send(), retries, dead letters,
+ * buffer_events/buffer_bytes). Inputs count what they receive
+ * (`component_received_events_total`, `component_received_bytes_total`) and
+ * their own errors.
  */
 export interface ComponentMetrics {
   increment(name: string, by?: number, labels?: MetricLabels): void;
@@ -42,7 +51,11 @@ export interface PluginContext {
   /** Child logger whose lines carry `component: "output:file:NAME"`. */
   readonly log: Logger;
   readonly metrics: ComponentMetrics;
-  /** Aborted when the server shuts down. */
+  /**
+   * Aborted when the server shuts down: for inputs as soon as shutdown
+   * begins; for outputs only once their queues are drained (or the shutdown
+   * deadline passed), right before stop(), so in-flight sends may finish.
+   */
   readonly signal: AbortSignal;
   /** Directory of the ogrt.conf in use; relative paths in options resolve against it. */
   readonly configDir: string;
@@ -97,11 +110,29 @@ export interface InputInstance {
   start(): Promise<void>;
   /** Stop accepting, finish frames already read (emit them), close. */
   stop(): Promise<void>;
+  /**
+   * Addresses actually bound, e.g. `127.0.0.1:40312` (port 0 resolved) or a
+   * socket path; valid after start(). The core logs one "listening" line per
+   * address and reports them in RunningServer.inputs.
+   */
+  addresses?(): string[];
 }
 
 export interface OutputInstance {
-  /** Open files or clients. Must not fail just because a remote store is down. */
+  /**
+   * Open files or clients. Must not fail just because a remote store is
+   * down. If it throws, the core logs it and calls start() again with
+   * backoff; records queue meanwhile.
+   */
   start?(): Promise<void>;
+  /**
+   * Store one batch and say what happened. The core calls it with at most
+   * `concurrency` batches in flight. A send() that throws or resolves to
+   * something that is not a SendResult is logged, counted and retried; one
+   * that has not settled after `send_timeout_ms` is retried too, and its
+   * late result is ignored. The records are shared with other outputs: do
+   * not modify them.
+   */
   send(batch: Batch): Promise<SendResult>;
   /** Called after the last batch; flush and close. */
   stop?(): Promise<void>;
@@ -119,8 +150,10 @@ interface PluginDefinitionBase<S extends TSchema> {
    * JSON Schema (TypeBox) of the plugin's own options, with a default and a
    * description for every key and `additionalProperties: false`. The core
    * validates ogrt.conf against it (applying defaults) before create().
-   * Keys shared by all outputs (`batch`, `buffer`, `retry`, `when_full`) and
-   * `type` are the core's and are not part of it.
+   * Keys shared by all outputs (`batch`, `buffer`, `when_full`, `retry`,
+   * `dead_letter_path`, `concurrency`, `send_timeout_ms`; see
+   * docs/configuration.md) and `type` are the core's and are not part of it;
+   * a schema that declares one of them is refused.
    */
   readonly options: S;
 }
@@ -146,3 +179,10 @@ export function definePlugin(def: PluginDefinition): Readonly<PluginDefinition> 
 
 export { Type } from '@sinclair/typebox';
 export type { Static, TSchema } from '@sinclair/typebox';
+
+// --- re-exports for input-tcp / output-file (framing, wire decoding, record schema) ---
+export { FrameSplitter, type FramingMode, type FrameSplitterOptions } from './framing.ts';
+export { OgrtRecordSchema as RecordSchema } from './record-schema.ts';
+export { OgrtError, type ErrorCode } from './errors.ts';
+export { decodeMessage, Reassembler, type WirePart, type WireHeader } from './wire.ts';
+export { microsToIso } from './wire-time.ts';

@@ -1,0 +1,23 @@
+/**
+ * Plugins bundled with the server, registered by their `type`:
+ *   plugins/input-tcp            → "tcp"            (not yet: add it when its index.ts lands)
+ *   plugins/input-syslog         → "syslog"
+ *   plugins/output-file          → "file"
+ *   plugins/output-elasticsearch → "elasticsearch"
+ *   plugins/output-splunk        → "splunk"
+ * An explicit list: add a plugin here (import its index.ts default export)
+ * once its folder is complete.
+ */
+import type { PluginDefinition } from './plugin-api.ts';
+import { PluginRegistry } from './registry.ts';
+import inputSyslog from '../../plugins/input-syslog/index.ts';
+import outputFile from '../../plugins/output-file/index.ts';
+import outputElasticsearch from '../../plugins/output-elasticsearch/index.ts';
+import outputSplunk from '../../plugins/output-splunk/index.ts';
+
+export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [inputSyslog, outputFile, outputElasticsearch, outputSplunk];
+
+/** A registry holding the built-ins (plus `extra`, e.g. test plugins). */
+export function builtinRegistry(extra: readonly PluginDefinition[] = []): PluginRegistry {
+  return new PluginRegistry([...BUILTIN_PLUGINS, ...extra]);
+}

@@ -1,0 +1,226 @@
+/**
+ * One output's bounded queue. The bound (buffer.max_events / max_bytes)
+ * covers every record the output holds: waiting to be batched AND in flight
+ * (sending, backing off, being dead-lettered), so a stalled store cannot
+ * make the server grow without limit. Records leave the bound only when
+ * release()d (acknowledged or dead-lettered).
+ *
+ * When a chunk does not fit:
+ *  - block: as many records as fit are admitted, the rest is parked and
+ *    offer() returns a promise that resolves once the whole chunk is in; the
+ *    input pauses reading until then. Parked chunks are admitted in order.
+ *  - drop_newest: what does not fit is dropped for this output only, counted.
+ * A single record larger than max_bytes is admitted when the queue is empty
+ * (it could never fit otherwise).
+ */
+import type { OgrtRecord } from './record.ts';
+import type { WhenFull } from './config-schema.ts';
+
+export interface QueueLimits {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  readonly whenFull: WhenFull;
+}
+
+export interface QueueHooks {
+  /** Records entered the queue. */
+  admitted(events: number, bytes: number): void;
+  /** drop_newest: records that did not fit. */
+  dropped(events: number, bytes: number): void;
+  /** Records offered after close(). */
+  refused(events: number, bytes: number): void;
+  /** Held events/bytes changed. */
+  level(events: number, bytes: number): void;
+}
+
+export interface Taken {
+  readonly records: OgrtRecord[];
+  /** Wire bytes of each record (the chunk's bytes spread evenly). */
+  readonly sizes: number[];
+  readonly bytes: number;
+}
+
+interface Parked {
+  readonly records: readonly OgrtRecord[];
+  from: number;
+  readonly per: number;
+  readonly first: number;
+  readonly resolve: () => void;
+}
+
+/** Many waiters, woken together; cheap when nobody waits. */
+export class Notifier {
+  private waiters: (() => void)[] = [];
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  get waiting(): boolean {
+    return this.waiters.length > 0;
+  }
+
+  notify(): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+const COMPACT_AT = 4096;
+
+export class OutputQueue {
+  /** Woken when ready records reach the batch thresholds, when the queue becomes non-empty, and on close. */
+  readonly ready = new Notifier();
+  /** Woken whenever held records are released. */
+  readonly released = new Notifier();
+
+  private items: OgrtRecord[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private parked: Parked[] = [];
+  private closed = false;
+
+  readyBytes = 0;
+  heldEvents = 0;
+  heldBytes = 0;
+  /** performance.now() when the oldest not-yet-batched record became ready. */
+  readySince = 0;
+  /** Wake batch waiters once this many records / bytes are ready. */
+  wakeEvents = 1;
+  wakeBytes = Number.MAX_SAFE_INTEGER;
+
+  constructor(readonly limits: QueueLimits, private readonly hooks: QueueHooks) {}
+
+  get readyEvents(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Records waiting in parked (blocked) offers. */
+  get parkedEvents(): number {
+    let n = 0;
+    for (const p of this.parked) n += p.records.length - p.from;
+    return n;
+  }
+
+  /** See the file comment. Returns undefined when every record is in (or dropped). */
+  offer(records: readonly OgrtRecord[], wireBytes: number): Promise<void> | undefined {
+    const n = records.length;
+    if (n === 0) return undefined;
+    const per = Math.floor(wireBytes / n);
+    const first = wireBytes - per * (n - 1);
+    if (this.closed) {
+      this.hooks.refused(n, wireBytes);
+      return undefined;
+    }
+    const admittedUpTo = this.parked.length > 0 ? 0 : this.admit(records, 0, per, first);
+    if (admittedUpTo === n) return undefined;
+    if (this.limits.whenFull === 'drop_newest') {
+      const left = n - admittedUpTo;
+      this.hooks.dropped(left, admittedUpTo === 0 ? wireBytes : per * left);
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      this.parked.push({ records, from: admittedUpTo, per, first, resolve });
+    });
+  }
+
+  /** Up to maxEvents records / maxBytes bytes (at least one record) for a batch. */
+  take(maxEvents: number, maxBytes: number): Taken | undefined {
+    const available = this.items.length - this.head;
+    if (available === 0) return undefined;
+    let count = 0;
+    let bytes = 0;
+    while (count < available && count < maxEvents) {
+      const size = this.sizes[this.head + count];
+      if (count > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      count++;
+    }
+    const records = this.items.slice(this.head, this.head + count);
+    const sizes = this.sizes.slice(this.head, this.head + count);
+    this.head += count;
+    this.readyBytes -= bytes;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.sizes = [];
+      this.head = 0;
+    } else {
+      if (this.head >= COMPACT_AT && this.head * 2 >= this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.sizes = this.sizes.slice(this.head);
+        this.head = 0;
+      }
+      // The rest starts a new batch now.
+      this.readySince = performance.now();
+    }
+    return { records, sizes, bytes };
+  }
+
+  /** Records acknowledged or dead-lettered: room for more. */
+  release(events: number, bytes: number): void {
+    if (events === 0) return;
+    this.heldEvents -= events;
+    this.heldBytes -= bytes;
+    this.unpark();
+    this.hooks.level(this.heldEvents, this.heldBytes);
+    this.released.notify();
+  }
+
+  /** Resolves once nothing is held and nothing is parked. */
+  async whenEmpty(): Promise<void> {
+    while (this.heldEvents > 0 || this.parked.length > 0) await this.released.wait();
+  }
+
+  /**
+   * No more offers; parked offers resolve (their inputs must not hang).
+   * Returns how many parked records were never admitted.
+   */
+  close(): number {
+    this.closed = true;
+    const parked = this.parkedEvents;
+    for (const p of this.parked) p.resolve();
+    this.parked = [];
+    this.ready.notify();
+    this.released.notify();
+    return parked;
+  }
+
+  /** Admits records[from..] while they fit; returns the index of the first one not admitted. */
+  private admit(records: readonly OgrtRecord[], from: number, per: number, first: number): number {
+    const { maxEvents, maxBytes } = this.limits;
+    const wasEmpty = this.items.length === this.head;
+    let i = from;
+    let bytes = 0;
+    for (; i < records.length; i++) {
+      const size = i === 0 ? first : per;
+      if (this.heldEvents >= maxEvents) break;
+      if (this.heldBytes + size > maxBytes && this.heldEvents > 0) break;
+      this.items.push(records[i]);
+      this.sizes.push(size);
+      this.heldEvents++;
+      this.heldBytes += size;
+      bytes += size;
+    }
+    const count = i - from;
+    if (count > 0) {
+      this.readyBytes += bytes;
+      if (wasEmpty) this.readySince = performance.now();
+      this.hooks.admitted(count, bytes);
+      this.hooks.level(this.heldEvents, this.heldBytes);
+      if (wasEmpty || this.readyEvents >= this.wakeEvents || this.readyBytes >= this.wakeBytes) this.ready.notify();
+    }
+    return i;
+  }
+
+  private unpark(): void {
+    while (this.parked.length > 0) {
+      const p = this.parked[0];
+      p.from = this.admit(p.records, p.from, p.per, p.first);
+      if (p.from < p.records.length) return;
+      this.parked.shift();
+      p.resolve();
+    }
+  }
+}
