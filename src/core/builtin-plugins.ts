@@ -1,6 +1,6 @@
 /**
  * Plugins bundled with the server, registered by their `type`:
- *   plugins/input-tcp            → "tcp"            (not yet: add it when its index.ts lands)
+ *   plugins/input-tcp            → "tcp"
  *   plugins/input-syslog         → "syslog"
  *   plugins/output-file          → "file"
  *   plugins/output-elasticsearch → "elasticsearch"
@@ -10,12 +10,13 @@
  */
 import type { PluginDefinition } from './plugin-api.ts';
 import { PluginRegistry } from './registry.ts';
+import inputTcp from '../../plugins/input-tcp/index.ts';
 import inputSyslog from '../../plugins/input-syslog/index.ts';
 import outputFile from '../../plugins/output-file/index.ts';
 import outputElasticsearch from '../../plugins/output-elasticsearch/index.ts';
 import outputSplunk from '../../plugins/output-splunk/index.ts';
 
-export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [inputSyslog, outputFile, outputElasticsearch, outputSplunk];
+export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [inputTcp, inputSyslog, outputFile, outputElasticsearch, outputSplunk];
 
 /** A registry holding the built-ins (plus `extra`, e.g. test plugins). */
 export function builtinRegistry(extra: readonly PluginDefinition[] = []): PluginRegistry {

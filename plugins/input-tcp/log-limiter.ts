@@ -1,0 +1,61 @@
+/**
+ * Rate-limited warnings, so a broken sender cannot flood the server's log.
+ * Per kind of problem, at most `burst` lines per interval; the first line
+ * after a quiet period says how many similar lines were suppressed. Counters
+ * are never limited, only log lines.
+ */
+import type { Logger } from '../../src/core/plugin-api.ts';
+
+export const LOG_INTERVAL_MS = 10_000;
+export const LOG_BURST = 5;
+
+interface Slot {
+  windowStart: number;
+  logged: number;
+  suppressed: number;
+}
+
+export class LogLimiter {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly intervalMs = LOG_INTERVAL_MS,
+    private readonly burst = LOG_BURST,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  warn(kind: string, fields: Record<string, unknown>, msg: string): void {
+    const t = this.now();
+    let slot = this.slots.get(kind);
+    if (slot === undefined) {
+      slot = { windowStart: t, logged: 0, suppressed: 0 };
+      this.slots.set(kind, slot);
+    }
+    if (t - slot.windowStart >= this.intervalMs) {
+      slot.windowStart = t;
+      slot.logged = 0;
+    }
+    if (slot.logged >= this.burst) {
+      slot.suppressed++;
+      return;
+    }
+    slot.logged++;
+    const line: Record<string, unknown> = { ...fields, kind };
+    if (slot.suppressed > 0) {
+      line.suppressed = slot.suppressed;
+      msg = `${msg} (suppressed ${slot.suppressed} similar messages)`;
+      slot.suppressed = 0;
+    }
+    this.log.warn(line, msg);
+  }
+
+  /** Logs one summary line per kind whose suppressed lines were not reported yet (call periodically and at stop). */
+  summarize(): void {
+    for (const [kind, slot] of this.slots) {
+      if (slot.suppressed === 0) continue;
+      this.log.warn({ kind, suppressed: slot.suppressed }, `suppressed ${slot.suppressed} similar messages (${kind})`);
+      slot.suppressed = 0;
+    }
+  }
+}
