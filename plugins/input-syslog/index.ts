@@ -4,7 +4,7 @@
  * UDP (RFC 5426) and a unix datagram socket, in any combination. See
  * options.ts for the options and docs/deployment.md for rsyslog/syslog-ng.
  */
-import { definePlugin, PLUGIN_API_VERSION } from './core.ts';
+import { definePlugin, PLUGIN_API_VERSION } from '../../src/core/plugin-api.ts';
 import { SyslogInput } from './input.ts';
 import { SyslogInputOptions } from './options.ts';
 

@@ -1,13 +1,15 @@
 /**
- * One `type = "syslog"` input: its listeners (TCP or TLS, UDP, unix datagram
- * socket) feeding one Ingest, so the parts of a split record are reassembled
- * whichever way each part came in.
+ * One `type = "syslog"` input: its listeners (the core's StreamListener for
+ * TCP or TLS, UDP, the unix datagram socket) feeding one RecordIntake, so the
+ * parts of a split record are reassembled whichever way each part came in.
  */
-import type { InputContext, InputInstance } from './core.ts';
-import { Ingest } from './ingest.ts';
+import {
+  formatPeer, StreamListener,
+  type InputContext, type InputInstance, type ListenAddress, type RecordIntake,
+} from '../../src/core/plugin-api.ts';
+import { createIngest } from './ingest.ts';
 import type { SyslogInputOptions } from './options.ts';
-import { resolveSettings, type ListenAddress, type SyslogSettings } from './settings.ts';
-import { TcpListener } from './tcp-listener.ts';
+import { resolveSettings, type SyslogSettings } from './settings.ts';
 import { UdpListener } from './udp-listener.ts';
 import { UnixDgramBridge } from './unix-dgram-bridge.ts';
 
@@ -19,8 +21,8 @@ export interface SyslogAddresses {
 
 export class SyslogInput implements InputInstance {
   private readonly settings: SyslogSettings;
-  private readonly ingest: Ingest;
-  private tcp: TcpListener | undefined;
+  private readonly ingest: RecordIntake;
+  private tcp: StreamListener | undefined;
   private udp: UdpListener | undefined;
   private unix: UnixDgramBridge | undefined;
 
@@ -29,16 +31,15 @@ export class SyslogInput implements InputInstance {
     private readonly options: SyslogInputOptions,
   ) {
     this.settings = resolveSettings(options, ctx.configDir, ctx.id);
-    this.ingest = new Ingest(ctx, { nonOgrt: options.non_ogrt, reassemblyTimeoutMs: options.reassembly_timeout_ms });
+    this.ingest = createIngest(ctx, { nonOgrt: options.non_ogrt, reassemblyTimeoutMs: options.reassembly_timeout_ms });
   }
 
   /** Where it listens, ports resolved: `tcp://127.0.0.1:5514`, `udp://…`, `tls://…`, `unix:///run/…`. */
   addresses(): string[] {
     const a = this.boundAddresses();
     const out: string[] = [];
-    const hostPort = (x: ListenAddress): string => (x.host.includes(':') ? `[${x.host}]:${x.port}` : `${x.host}:${x.port}`);
-    if (a.tcp !== undefined) out.push(`${this.settings.tls === undefined ? 'tcp' : 'tls'}://${hostPort(a.tcp)}`);
-    if (a.udp !== undefined) out.push(`udp://${hostPort(a.udp)}`);
+    if (a.tcp !== undefined) out.push(`${this.settings.tls === undefined ? 'tcp' : 'tls'}://${formatPeer(a.tcp.host, a.tcp.port)}`);
+    if (a.udp !== undefined) out.push(`udp://${formatPeer(a.udp.host, a.udp.port)}`);
     if (a.socket !== undefined && this.unix !== undefined) out.push(`unix://${a.socket}`);
     return out;
   }
@@ -60,7 +61,7 @@ export class SyslogInput implements InputInstance {
     const ctx = this.ctx;
     try {
       if (s.tcp) {
-        this.tcp = new TcpListener({
+        this.tcp = new StreamListener({
           inputId: ctx.id, address: s.address, tls: s.tls, maxFrameSize: o.max_frame_size,
           maxConnections: o.max_connections, idleTimeoutMs: o.idle_timeout_ms, sink: this.ingest, metrics: ctx.metrics,
         });
@@ -76,6 +77,7 @@ export class SyslogInput implements InputInstance {
         await this.udp.start();
       }
       if (s.socketPath !== undefined) await this.startUnix(s.socketPath);
+      this.ingest.start();
     } catch (err) {
       await this.stopListeners();
       throw err;
@@ -96,7 +98,10 @@ export class SyslogInput implements InputInstance {
       receiveBuffer: 0, // a unix datagram queue is bounded by net.unix.max_dgram_qlen, not by SO_RCVBUF
       maxMessageSize: this.options.max_frame_size,
       inputId: this.ctx.id,
-      onDatagram: (buf, start, end) => ingest.message(buf, start, end, socketPath, 'unix'),
+      onDatagram: (buf, start, end) => {
+        ingest.received(end - start);
+        ingest.message(buf, start, end, socketPath, 'unix');
+      },
       onBatchEnd: () => ingest.flush(),
       onTooLarge: () => ingest.problem('frame_too_large', new Error(`datagram larger than max_frame_size ${this.options.max_frame_size}`), socketPath, 'unix'),
       onFailure: (err) => {

@@ -12,7 +12,7 @@
  * their PRI when it parses and nothing else but `message`.
  */
 import { randomUUID } from 'node:crypto';
-import { bytesToString, parseIsoTime, parseRfc5424, type OgrtRecord, type ReceiveInfo } from './core.ts';
+import { bytesToString, parseIsoTime, parseRfc5424, type OgrtRecord, type ReceiveInfo } from '../../src/core/plugin-api.ts';
 
 export interface RawSyslog {
   facility?: number;

@@ -5,21 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OgrtError } from './core.ts';
+import { OgrtError, parseListen, type ListenAddress, type TlsMaterial } from '../../src/core/plugin-api.ts';
 import type { SyslogInputOptions, TlsOptions } from './options.ts';
-
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-export interface TlsMaterial {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  readonly ca: Buffer | undefined;
-  readonly requestCert: boolean;
-  readonly rejectUnauthorized: boolean;
-}
 
 export interface SyslogSettings {
   readonly address: ListenAddress;
@@ -29,15 +16,6 @@ export interface SyslogSettings {
   readonly socketPath: string | undefined;
   readonly socketMode: number;
   readonly tls: TlsMaterial | undefined;
-}
-
-export function parseListen(listen: string, where: string): ListenAddress {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(listen);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || port > 65535) {
-    throw new OgrtError('OGRT_ERR_CONFIG_INVALID', [where, `"${listen}" is not host:port (use [addr]:port for IPv6)`]);
-  }
-  return { host: m[1] ?? m[2], port };
 }
 
 export function resolveSettings(options: SyslogInputOptions, configDir: string, id: string): SyslogSettings {

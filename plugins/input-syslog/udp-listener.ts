@@ -11,10 +11,10 @@
  */
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { OgrtError, type ComponentMetrics, type Logger } from './core.ts';
-import type { MessageSink } from './source.ts';
-import type { ListenAddress } from './settings.ts';
-import { formatPeer } from './tcp-listener.ts';
+import {
+  formatPeer, OgrtError,
+  type ComponentMetrics, type ListenAddress, type Logger, type MessageSink,
+} from '../../src/core/plugin-api.ts';
 import { readUdpDrops } from './udp-drops.ts';
 
 export interface UdpListenerOptions {
@@ -106,12 +106,14 @@ export class UdpListener {
   }
 
   private datagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const sink = this.opts.sink;
     const peer = formatPeer(rinfo.address, rinfo.port);
+    sink.received(msg.length);
     if (msg.length > this.opts.maxFrameSize) {
-      this.opts.sink.problem('frame_too_large', new OgrtError('OGRT_ERR_FRAME_TOO_LARGE', [msg.length, this.opts.maxFrameSize]), peer, 'udp');
-      return;
+      sink.problem('frame_too_large', new OgrtError('OGRT_ERR_FRAME_TOO_LARGE', [msg.length, this.opts.maxFrameSize]), peer, 'udp');
+    } else {
+      sink.message(msg, 0, msg.length, peer, 'udp');
     }
-    this.opts.sink.message(msg, 0, msg.length, peer, 'udp');
-    this.opts.sink.flush();
+    sink.flush();
   }
 }

@@ -18,8 +18,7 @@
  * removes the socket file if it is still the one it created.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { OgrtError } from './core.ts';
-import type { Pausable } from './source.ts';
+import { OgrtError, type Pausable } from '../../src/core/plugin-api.ts';
 
 const BRIDGE_SCRIPT = String.raw`
 import os, select, signal, socket, stat, struct, sys

@@ -1,5 +1,5 @@
 /**
- * Options of `type = "tcp"` inputs and the parsing of `listen`.
+ * Options of `type = "tcp"` inputs (`listen` is parsed by the core's parseListen).
  */
 import { Type, type Static } from '../../src/core/plugin-api.ts';
 
@@ -39,24 +39,3 @@ export const TcpInputOptions = Type.Object(
 );
 
 export type TcpInputOptions = Static<typeof TcpInputOptions>;
-
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-/** "127.0.0.1:7971", "[::1]:7971", "localhost:0" → host and port; throws with the reason. */
-export function parseListen(listen: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^[\]:]+)):([0-9]{1,5})$/.exec(listen);
-  if (m === null) throw new Error(`listen: "${listen}" is not host:port (IPv6: [addr]:port)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new Error(`listen: port ${port} is above 65535`);
-  return { host: m[1] ?? m[2], port };
-}
-
-/** "addr:port", with brackets for IPv6; IPv4-mapped IPv6 peers are shown as plain IPv4. */
-export function formatAddress(address: string | undefined, port: number | undefined): string {
-  if (address === undefined) return 'unknown';
-  if (address.startsWith('::ffff:') && address.includes('.')) address = address.slice(7);
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}

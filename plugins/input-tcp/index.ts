@@ -1,10 +1,10 @@
 /**
  * `type = "tcp"`: OGRT records over TCP, as libogrt sends them directly
- * (RFC 6587 octet counting) or as syslog relays forward them (octet counting
- * or LF framing, detected per connection). See README.md in this folder.
+ * (RFC 6587 octet counting; LF framing is accepted too, detected per
+ * connection). See README.md in this folder.
  */
-import { definePlugin, OgrtError, PLUGIN_API_VERSION } from '../../src/core/plugin-api.ts';
-import { parseListen, TcpInputOptions, type ListenAddress } from './config.ts';
+import { definePlugin, parseListen, PLUGIN_API_VERSION } from '../../src/core/plugin-api.ts';
+import { TcpInputOptions } from './config.ts';
 import { TcpInput } from './input.ts';
 
 export default definePlugin({
@@ -14,15 +14,8 @@ export default definePlugin({
   description: 'Receive OGRT records over TCP (RFC 6587 octet counting or LF framing), reassembling split records across connections.',
   options: TcpInputOptions,
   create(ctx, options) {
-    let address: ListenAddress;
-    try {
-      address = parseListen(options.listen);
-    } catch (err) {
-      throw new OgrtError('OGRT_ERR_CONFIG_INVALID', [`inputs.${ctx.id}`, (err as Error).message], { cause: err });
-    }
     return new TcpInput(ctx, {
-      listen: options.listen,
-      address,
+      address: parseListen(options.listen, `inputs.${ctx.id}.listen`),
       maxFrameSize: options.max_frame_size,
       idleTimeoutMs: options.idle_timeout_ms,
       maxConnections: options.max_connections,

@@ -1,39 +1,51 @@
 /**
- * The tcp input instance: a TcpServer feeding an Intake.
+ * The tcp input instance: the core's StreamListener (plain TCP) feeding a
+ * RecordIntake with the policy of a direct input — senders are libogrt
+ * itself, so the syslog header repeats the record's own values (no
+ * receive.relay_*), and anything that is not RFC 5424 is an error.
  */
-import type { InputContext, InputInstance } from '../../src/core/plugin-api.ts';
-import { LOG_INTERVAL_MS } from './log-limiter.ts';
-import { Intake } from './intake.ts';
-import { TcpServer, type TcpServerSettings } from './server.ts';
+import {
+  formatPeer, RecordIntake, StreamListener,
+  type InputContext, type InputInstance, type ListenAddress,
+} from '../../src/core/plugin-api.ts';
 
-export interface TcpInputSettings extends TcpServerSettings {
+export interface TcpInputSettings {
+  readonly address: ListenAddress;
+  readonly maxFrameSize: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
   readonly reassemblyTimeoutMs: number;
 }
 
 export class TcpInput implements InputInstance {
-  private readonly intake: Intake;
-  private readonly server: TcpServer;
-  private summaryTimer: NodeJS.Timeout | undefined;
+  private readonly intake: RecordIntake;
+  private readonly listener: StreamListener;
 
   constructor(ctx: InputContext, settings: TcpInputSettings, now?: () => number) {
-    this.intake = new Intake(ctx, { reassemblyTimeoutMs: settings.reassemblyTimeoutMs, now });
-    this.server = new TcpServer(ctx, settings, this.intake);
+    this.intake = new RecordIntake(ctx, { reassemblyTimeoutMs: settings.reassemblyTimeoutMs, relayHeader: false, unparseable: 'invalid', now });
+    this.listener = new StreamListener({
+      inputId: ctx.id,
+      address: settings.address,
+      maxFrameSize: settings.maxFrameSize,
+      maxConnections: settings.maxConnections,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      sink: this.intake,
+      metrics: ctx.metrics,
+    });
   }
 
   async start(): Promise<void> {
-    await this.server.start();
-    // Suppressed log lines are reported even when the storm has stopped.
-    this.summaryTimer = setInterval(() => this.intake.limiter.summarize(), LOG_INTERVAL_MS);
-    this.summaryTimer.unref();
+    await this.listener.start();
+    this.intake.start();
   }
 
   addresses(): string[] {
-    return this.server.addresses();
+    const a = this.listener.address();
+    return a === undefined ? [] : [formatPeer(a.host, a.port)];
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.summaryTimer);
-    await this.server.stop();
+    await this.listener.stop();
     this.intake.close();
   }
 }

@@ -1,14 +1,21 @@
 /**
  * The one door into the core for plugins, built-in and site-written alike.
  * A plugin folder imports only from here (or, once published, from 'ogrt').
+ * docs/plugins.md is the guide; this file is the contract.
  *
- * Lifecycle (owned by the core, see src/core/server.ts):
+ * Three kinds: inputs receive records, filters drop, enrich or rewrite them,
+ * outputs store them. Lifecycle (owned by the core, see src/core/server.ts):
  *   options validated against `options` schema → create(ctx, options) →
- *   start() → inputs emit / outputs send … → stop() (inputs first; outputs
- *   after their queues drained) .
+ *   start() (outputs, then filters, then inputs) → inputs emit, filters
+ *   process, outputs send … → stop() (inputs first; then filters, once the
+ *   records they hold reached the output queues; outputs after their queues
+ *   drained and flush()).
  */
+import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { OgrtRecord } from './record.ts';
+import { OgrtError } from './errors.ts';
+import { OgrtRecordSchema } from './record-schema.ts';
 
 export type { OgrtRecord, RecordKind, SharedObject, LoadedModule, EnvironmentVariable, ReceiveInfo } from './record.ts';
 
@@ -76,6 +83,8 @@ export interface InputContext extends PluginContext {
 
 export interface OutputContext extends PluginContext {}
 
+export interface FilterContext extends PluginContext {}
+
 /** A batch handed to an output. Records keep their uuids across retries. */
 export interface Batch {
   readonly records: readonly OgrtRecord[];
@@ -105,8 +114,26 @@ export type SendResult =
       readonly reason?: string;
     };
 
+/**
+ * What an instance says about itself when the core asks (every
+ * HEALTH_INTERVAL_MS and on RunningServer.health()): `ok: false` with a
+ * short `detail` such as "webhook answered 503 three times in a row". Shown
+ * as the gauge `ogrt_component_healthy` (1 or 0) and logged when it changes.
+ * A health() that throws or takes longer than HEALTH_TIMEOUT_MS counts as
+ * unhealthy. Health is informative only: the core never stops or restarts
+ * a component because of it.
+ */
+export interface HealthStatus {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
 export interface InputInstance {
-  /** Bind sockets; resolve once ready to receive. */
+  /**
+   * Bind sockets; resolve once ready to receive. A start() that fails (or
+   * has not settled after PLUGIN_START_TIMEOUT_MS) stops the server from
+   * starting: a port in use is a configuration problem.
+   */
   start(): Promise<void>;
   /** Stop accepting, finish frames already read (emit them), close. */
   stop(): Promise<void>;
@@ -116,6 +143,7 @@ export interface InputInstance {
    * address and reports them in RunningServer.inputs.
    */
   addresses?(): string[];
+  health?(): Promise<HealthStatus> | HealthStatus;
 }
 
 export interface OutputInstance {
@@ -134,10 +162,55 @@ export interface OutputInstance {
    * not modify them.
    */
   send(batch: Batch): Promise<SendResult>;
-  /** Called after the last batch; flush and close. */
+  /**
+   * Make what was acknowledged so far durable (fsync a file, flush a client
+   * library's own buffer). Optional: an output whose `ok` already means
+   * "durably stored" needs none. Called at shutdown once the output's queue
+   * is drained, right before stop(), and on RunningServer.flush() (SIGUSR1
+   * in ogrt-server). Failures are logged and counted, never retried.
+   */
+  flush?(): Promise<void> | void;
+  /** Called after the last batch (and flush()); close. */
   stop?(): Promise<void>;
   /** SIGHUP: reopen files (logrotate). */
   reopen?(): Promise<void> | void;
+  health?(): Promise<HealthStatus> | HealthStatus;
+}
+
+/**
+ * A filter sees every batch an input emits, before the records are offered
+ * to the outputs, and returns the records to pass on:
+ *  - drop: leave records out of the returned array;
+ *  - enrich or rewrite: change them in place, or return new objects; either
+ *    way every returned record must still be a valid OgrtRecord (the core
+ *    checks, see below), so extra information goes into existing fields;
+ *  - add: return more records than were given (each with its own uuid).
+ * The records belong to the filter until process() returns or its promise
+ * settles, and never after: do not keep references to change them later.
+ *
+ * Filters run one after the other in the order of their `[filters.NAME]`
+ * tables in ogrt.conf. Calls for the batches of one input are never
+ * concurrent and keep their order; batches of different inputs may be in
+ * process() at the same time.
+ *
+ * Containment: when process() throws, rejects, has not settled after the
+ * filter's `timeout_ms`, or returns something that is not an array of valid
+ * records, the error is logged and counted and the batch goes on exactly as
+ * this filter received it (records are never lost because of a filter).
+ * A synchronous process() is not timed: it blocks the whole server while it
+ * runs, so keep it quick, or make it async.
+ */
+export interface FilterInstance {
+  /**
+   * Load lookup tables, open clients. A start() that fails (or has not
+   * settled after PLUGIN_START_TIMEOUT_MS) stops the server from starting:
+   * running without the filter would silently change what is stored.
+   */
+  start?(): Promise<void>;
+  process(records: readonly OgrtRecord[]): readonly OgrtRecord[] | Promise<readonly OgrtRecord[]>;
+  /** Called once no more batches come (after the inputs stopped and the last batch went through). */
+  stop?(): Promise<void>;
+  health?(): Promise<HealthStatus> | HealthStatus;
 }
 
 interface PluginDefinitionBase<S extends TSchema> {
@@ -152,8 +225,9 @@ interface PluginDefinitionBase<S extends TSchema> {
    * validates ogrt.conf against it (applying defaults) before create().
    * Keys shared by all outputs (`batch`, `buffer`, `when_full`, `retry`,
    * `dead_letter_path`, `concurrency`, `send_timeout_ms`; see
-   * docs/configuration.md) and `type` are the core's and are not part of it;
-   * a schema that declares one of them is refused.
+   * docs/configuration.md), by all filters (`timeout_ms`, `inputs`) and
+   * `type` are the core's and are not part of it; a schema that declares
+   * one of them is refused.
    */
   readonly options: S;
 }
@@ -168,21 +242,77 @@ export interface OutputPluginDefinition<S extends TSchema = TSchema> extends Plu
   create(ctx: OutputContext, options: Static<S>): OutputInstance;
 }
 
-export type PluginDefinition = InputPluginDefinition<any> | OutputPluginDefinition<any>;
+export interface FilterPluginDefinition<S extends TSchema = TSchema> extends PluginDefinitionBase<S> {
+  readonly kind: 'filter';
+  create(ctx: FilterContext, options: Static<S>): FilterInstance;
+}
+
+export type PluginDefinition = InputPluginDefinition<any> | OutputPluginDefinition<any> | FilterPluginDefinition<any>;
+
+export type PluginKind = PluginDefinition['kind'];
 
 /** Declare a plugin; the result is frozen. Use as `export default definePlugin({...})`. */
 export function definePlugin<S extends TSchema>(def: InputPluginDefinition<S>): Readonly<InputPluginDefinition<S>>;
 export function definePlugin<S extends TSchema>(def: OutputPluginDefinition<S>): Readonly<OutputPluginDefinition<S>>;
+export function definePlugin<S extends TSchema>(def: FilterPluginDefinition<S>): Readonly<FilterPluginDefinition<S>>;
 export function definePlugin(def: PluginDefinition): Readonly<PluginDefinition> {
   return Object.freeze(def);
 }
 
-export { Type } from '@sinclair/typebox';
+/** How long start() of an input or filter may take before the server gives up starting. */
+export const PLUGIN_START_TIMEOUT_MS = 30_000;
+/** How often the core asks every instance's health(). */
+export const HEALTH_INTERVAL_MS = 15_000;
+/** A health() that has not settled after this long counts as unhealthy. */
+export const HEALTH_TIMEOUT_MS = 5_000;
+
+/**
+ * What a plugin module that exports a function instead of a definition is
+ * called with: the values of the 'ogrt' package, from the running server.
+ * This is how a site plugin that cannot import 'ogrt' (a single file in
+ * /etc/ogrt/plugins/) gets definePlugin and Type:
+ *
+ *   export default (ogrt) => ogrt.definePlugin({ apiVersion: ogrt.PLUGIN_API_VERSION, ... });
+ *   module.exports = (ogrt) => ogrt.definePlugin({ ... });     // CommonJS
+ *
+ * The function may be async; it is called once per server start.
+ */
+export interface OgrtApi {
+  readonly PLUGIN_API_VERSION: typeof PLUGIN_API_VERSION;
+  readonly PLUGIN_START_TIMEOUT_MS: number;
+  readonly HEALTH_INTERVAL_MS: number;
+  readonly HEALTH_TIMEOUT_MS: number;
+  readonly definePlugin: typeof definePlugin;
+  readonly Type: typeof Type;
+  readonly OgrtError: typeof OgrtError;
+  /** JSON Schema of the records filters receive and must return (and outputs receive). */
+  readonly RecordSchema: typeof OgrtRecordSchema;
+}
+
+export type PluginFactory = (ogrt: OgrtApi) => PluginDefinition | Promise<PluginDefinition>;
+
+/** The runtime values of the 'ogrt' package (src/index.ts), handed to plugin factories. */
+export const OGRT_API: OgrtApi = Object.freeze({
+  PLUGIN_API_VERSION,
+  PLUGIN_START_TIMEOUT_MS,
+  HEALTH_INTERVAL_MS,
+  HEALTH_TIMEOUT_MS,
+  definePlugin,
+  Type,
+  OgrtError,
+  RecordSchema: OgrtRecordSchema,
+});
+
+export { Type };
 export type { Static, TSchema } from '@sinclair/typebox';
 
-// --- re-exports for input-tcp / output-file (framing, wire decoding, record schema) ---
+// --- re-exports for the built-in inputs and outputs (framing, syslog and wire decoding, record schema) ---
+// Site plugins do not get these from 'ogrt' (src/index.ts): they are the
+// core's codecs, free to change between minor versions.
 export { FrameSplitter, type FramingMode, type FrameSplitterOptions } from './framing.ts';
 export { OgrtRecordSchema as RecordSchema } from './record-schema.ts';
 export { OgrtError, type ErrorCode } from './errors.ts';
-export { decodeMessage, Reassembler, type WirePart, type WireHeader } from './wire.ts';
-export { microsToIso } from './wire-time.ts';
+export { parseRfc5424 } from './rfc5424.ts';
+export { decodeMessage, Reassembler, bytesToString, type WirePart, type WireHeader } from './wire.ts';
+export { microsToIso, parseIsoTime } from './wire-time.ts';
+export * from './plugin-kit.ts';

@@ -93,7 +93,7 @@ test('an OGRT message that does not decode is reported with its offset in the co
   await waitFor(() => ctx.warnings('invalid_record').length === 1, 'the invalid record reported');
   const line = ctx.warnings('invalid_record')[0];
   // The second frame's message starts after the first frame and its own "LEN SP".
-  assert.is(line.obj.stream_offset, frameOctetCounted([good]).length + `${bad.length} `.length);
+  assert.is(line.obj.offset, frameOctetCounted([good]).length + `${bad.length} `.length);
   assert.is(line.obj.reason, 'bad_uuid');
   assert.is(ctx.records.length, 1);
 });

@@ -83,7 +83,7 @@ for _ in range(${total}): s.sendto(m, ('127.0.0.1', ${port}))
   assert.is(r.status, 0, String(r.stderr));
   const dropped = await waitFor(() => ctx.counter('component_discarded_events_total', { reason: 'udp_receive_buffer_full' }), 'drops counted');
   const received = await waitFor(() => {
-    const n = ctx.counter('non_ogrt_messages_total', { action: 'drop' });
+    const n = ctx.counter('component_discarded_events_total', { reason: 'not_ogrt' });
     return n + dropped === total ? n : 0;
   }, 'received + dropped = sent');
   assert.ok(dropped > 0 && received > 0, `dropped ${dropped}, received ${received}`);

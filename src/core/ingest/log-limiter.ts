@@ -1,10 +1,12 @@
 /**
- * Rate-limited warnings, so a broken sender cannot flood the server's log.
- * Per kind of problem, at most `burst` lines per interval; the first line
- * after a quiet period says how many similar lines were suppressed. Counters
- * are never limited, only log lines.
+ * Rate-limited warnings, so a broken sender (or a port that receives other
+ * programs' syslog) cannot flood the server's log. Per kind of problem, at
+ * most `burst` lines per interval; the first line after a quiet period says
+ * how many similar lines were suppressed, and summarize() reports what is
+ * still unreported when the storm stops. Counters are never limited, only
+ * log lines.
  */
-import type { Logger } from '../../src/core/plugin-api.ts';
+import type { Logger } from '../plugin-api.ts';
 
 export const LOG_INTERVAL_MS = 10_000;
 export const LOG_BURST = 5;
@@ -17,6 +19,7 @@ interface Slot {
 
 export class LogLimiter {
   private readonly slots = new Map<string, Slot>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -50,12 +53,26 @@ export class LogLimiter {
     this.log.warn(line, msg);
   }
 
-  /** Logs one summary line per kind whose suppressed lines were not reported yet (call periodically and at stop). */
+  /** Logs one summary line per kind whose suppressed lines were not reported yet. */
   summarize(): void {
     for (const [kind, slot] of this.slots) {
       if (slot.suppressed === 0) continue;
       this.log.warn({ kind, suppressed: slot.suppressed }, `suppressed ${slot.suppressed} similar messages (${kind})`);
       slot.suppressed = 0;
     }
+  }
+
+  /** Summarize every interval, so suppressed lines are reported even when no new line comes. */
+  startSummaries(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.summarize(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the periodic summaries and reports what is left. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.summarize();
   }
 }
