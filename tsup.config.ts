@@ -1,3 +1,4 @@
+import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 // One bundle for the CLI (built-in plugins are bundled in, registered by
@@ -6,7 +7,9 @@ import { defineConfig } from 'tsup';
 // keeps an entry's hashbang, so only dist/cli.js gets it (and tsup marks
 // that file executable).
 export default defineConfig({
-  entry: { cli: 'src/core/cli.ts', index: 'src/index.ts' },
+  // sqlite-worker: the thread that runs the dashboard's SQLite queries
+  // (src/core/queries/sqlite-threaded.ts loads dist/sqlite-worker.js).
+  entry: { cli: 'src/core/cli.ts', index: 'src/index.ts', 'sqlite-worker': 'src/core/queries/sqlite-worker.ts' },
   format: ['esm'],
   platform: 'node',
   target: 'node20',
@@ -14,4 +17,9 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
+  // The dashboard is static HTML/JS/CSS served as files (no build step):
+  // dist/dashboard/ is where src/core/http/static.ts looks for it in the bundle.
+  async onSuccess() {
+    await cp('src/core/http/dashboard', 'dist/dashboard', { recursive: true });
+  },
 });

@@ -5,6 +5,7 @@
  *   plugins/output-file          → "file"
  *   plugins/output-elasticsearch → "elasticsearch"
  *   plugins/output-splunk        → "splunk"
+ *   plugins/output-sqlite        → "sqlite"
  * An explicit list: add a plugin here (import its index.ts default export)
  * once its folder is complete.
  */
@@ -15,8 +16,9 @@ import inputSyslog from '../../plugins/input-syslog/index.ts';
 import outputFile from '../../plugins/output-file/index.ts';
 import outputElasticsearch from '../../plugins/output-elasticsearch/index.ts';
 import outputSplunk from '../../plugins/output-splunk/index.ts';
+import outputSqlite from '../../plugins/output-sqlite/index.ts';
 
-export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [inputTcp, inputSyslog, outputFile, outputElasticsearch, outputSplunk];
+export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [inputTcp, inputSyslog, outputFile, outputElasticsearch, outputSplunk, outputSqlite];
 
 /** A registry holding the built-ins (plus `extra`, e.g. test plugins). */
 export function builtinRegistry(extra: readonly PluginDefinition[] = []): PluginRegistry {

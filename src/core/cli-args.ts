@@ -10,6 +10,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: ogrt-server [--config FILE] [--check-config]
+       ogrt-server query affected-jobs|census|job ... (see ogrt-server query --help)
        ogrt-server --version | --help
 
 Receives OGRT records (the programs and shared libraries run in HPC jobs) and

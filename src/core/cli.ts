@@ -11,12 +11,18 @@ import { loadConfig, type OgrtConfig } from './config.ts';
 import { builtinRegistry } from './builtin-plugins.ts';
 import { createLogger, errorFields, type ServerLogger } from './logger.ts';
 import { startServer, type RunningServer } from './server.ts';
+import { runQueryCommand } from './queries/cli.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'query') {
+    const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), registry: async () => builtinRegistry() };
+    process.exitCode = await runQueryCommand(argv.slice(1), io);
+    return;
+  }
   let cli;
   try {
     cli = parseCli(argv);

@@ -25,4 +25,18 @@ listen = "127.0.0.1:7971"
 [outputs.local]
 type = "file"
 path = "data/ogrt-%Y-%m-%d.jsonl"
+
+# The same records in a local SQLite database: the store the built-in queries
+# read (dashboard, JSON API and "ogrt-server query").
+[outputs.store]
+type = "sqlite"
+path = "data/ogrt.db"
+# retention_days = 90   # delete processes older than this; 0 keeps everything
+# max_size_mb = 10240   # keep the database under this size; 0 for no limit
+
+# Dashboard, JSON API (docs/api.md) and Prometheus /metrics. Loopback only by
+# default; any other address needs token_file, token_env or basic auth.
+[dashboard]
+listen = "127.0.0.1:8080"
+# token_file = "/etc/ogrt/dashboard.token"
 `;

@@ -19,7 +19,7 @@ export const ServerSchema = Type.Object(
   {
     shutdown_timeout_ms: PositiveInt(10_000, 'Total time allowed on SIGTERM/SIGINT to stop inputs and flush every output queue.'),
     log_level: StringEnum(LOG_LEVELS, { default: 'info', description: 'Least severe level written to stderr.' }),
-    data_dir: Type.String({ minLength: 1, default: 'data', description: 'Directory for server data (dead letters, later the disk buffer); relative to the config file.' }),
+    data_dir: Type.String({ minLength: 1, default: 'data', description: 'Directory for server data (dead letters, disk buffers); relative to the config file.' }),
   },
   // No default here: this schema is validated as a root, where Ajv ignores `default`.
   { additionalProperties: false },
@@ -38,15 +38,33 @@ export const BatchSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const FSYNC_POLICIES = ['batch', 'interval'] as const;
+
+// max_events / max_bytes have no schema default: it depends on `type` (disk-buffer-config.ts, BUFFER_DEFAULTS).
 export const BufferSchema = Type.Object(
   {
-    type: StringEnum(['memory', 'disk'] as const, { default: 'memory', description: 'Where queued records wait. Only "memory" exists for now.' }),
-    max_events: PositiveInt(10_000, 'Records held for this output at most (queued + in flight).'),
-    max_bytes: PositiveInt(67_108_864, 'Wire bytes held for this output at most (queued + in flight).'),
+    type: StringEnum(['memory', 'disk'] as const, { default: 'memory', description: '"memory": records wait in RAM (lost if the server dies); "disk": in a write-ahead log under `path`, replayed at start (docs/buffering.md).' }),
+    path: Type.Optional(Type.String({ minLength: 1, description: 'type = "disk": the buffer directory; default "<data_dir>/buffer/<output name>". Relative to the config file.' })),
+    max_events: Type.Optional(Type.Integer({ minimum: 1, description: 'Records held for this output at most (queued + in flight; disk: not yet acknowledged). Default 10000 (memory), 1000000 (disk).' })),
+    max_bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Bytes held for this output at most: wire bytes (memory, default 64 MiB) or bytes of the buffer files (disk, default 1 GiB).' })),
     when_full: StringEnum(WHEN_FULL, { default: 'block', description: '"block": inputs pause until there is room; "drop_newest": new records are dropped for this output only, and counted.' }),
+    fsync: Type.Optional(StringEnum(FSYNC_POLICIES, { description: 'type = "disk": "batch" (default): each write is fdatasync\'ed before its records count as accepted; "interval": accepted once written, synced every fsync_interval_ms.' })),
+    fsync_interval_ms: Type.Optional(Type.Integer({ minimum: 1, description: 'fsync = "interval": time between syncs; default 1000. A power loss may lose the records accepted in that time.' })),
   },
   { additionalProperties: false, default: {} },
 );
+
+/** `buffer` after resolution (disk-buffer-config.ts): defaults by type, absolute path. */
+export interface BufferSettings {
+  readonly type: 'memory' | 'disk';
+  readonly max_events: number;
+  readonly max_bytes: number;
+  readonly when_full: WhenFull;
+  /** type = "disk" only: absolute directory. */
+  readonly path?: string;
+  readonly fsync?: (typeof FSYNC_POLICIES)[number];
+  readonly fsync_interval_ms?: number;
+}
 
 export const RetrySchema = Type.Object(
   {
@@ -76,15 +94,37 @@ export type OutputShared = Static<typeof OutputSharedSchema>;
 /** Names of keys the core owns in an `[outputs.NAME]` table (besides `type`). */
 export const OUTPUT_SHARED_KEYS: readonly string[] = Object.keys(OutputSharedSchema.properties);
 
-/** Top level of ogrt.conf. `inputs` and `outputs` hold one table per instance. */
-export const TOP_LEVEL_KEYS: readonly string[] = ['server', 'inputs', 'outputs'];
+/**
+ * Keys every filter has (`[filters.NAME]`), validated by the core and
+ * removed before the plugin sees its options. docs/plugins.md documents them.
+ */
+export const FilterSharedSchema = Type.Object(
+  {
+    timeout_ms: PositiveInt(5_000, 'An async process() that has not settled after this long is abandoned: the batch passes on unfiltered.'),
+    inputs: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Names of the inputs ([inputs.NAME]) whose records this filter sees; default: every input.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type FilterShared = Static<typeof FilterSharedSchema>;
+
+/** Names of keys the core owns in a `[filters.NAME]` table (besides `type`). */
+export const FILTER_SHARED_KEYS: readonly string[] = Object.keys(FilterSharedSchema.properties);
+
+/** Top level of ogrt.conf. `inputs`, `filters` and `outputs` hold one table per instance. */
+export const TOP_LEVEL_KEYS: readonly string[] = ['server', 'inputs', 'filters', 'outputs', 'dashboard'];
 
 /** Instance names end up in metric labels and file names. */
 export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export interface OutputSettings {
   readonly batch: Readonly<Static<typeof BatchSchema>>;
-  readonly buffer: Readonly<Static<typeof BufferSchema>>;
+  readonly buffer: BufferSettings;
   readonly retry: Readonly<Static<typeof RetrySchema>>;
   /** Absolute path. */
   readonly dead_letter_path: string;

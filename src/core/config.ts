@@ -12,6 +12,7 @@ import { KeyLines } from './config-locate.ts';
 import { ConfigProblems } from './config-errors.ts';
 import { findConfig, type ConfigSource, type FindConfigOptions } from './config-source.ts';
 import {
+  FILTER_SHARED_KEYS,
   INSTANCE_NAME,
   OUTPUT_SHARED_KEYS,
   OutputSharedSchema,
@@ -22,14 +23,18 @@ import {
   type ServerSettings,
 } from './config-schema.ts';
 import { compileSchema, pluginValidator } from './config-validate.ts';
+import { resolveBufferSettings, sharedBufferPaths } from './disk-buffer-config.ts';
 import type { PluginKind, PluginRegistry } from './registry.ts';
+import { filterSettings, finishFilters, type FilterConfig, type FilterSettings } from './filters-config.ts';
+import { readDashboard, type DashboardSettings } from './http/config.ts';
 
 export type { ConfigSource } from './config-source.ts';
 export type { OutputSettings, ServerSettings } from './config-schema.ts';
+export type { FilterConfig, FilterSettings } from './filters-config.ts';
 
 export interface ComponentConfig {
   readonly kind: PluginKind;
-  /** Instance name: `[inputs.NAME]` / `[outputs.NAME]`. */
+  /** Instance name: `[inputs.NAME]` / `[filters.NAME]` / `[outputs.NAME]`. */
   readonly id: string;
   /** `type` as written in ogrt.conf. */
   readonly type: string;
@@ -53,6 +58,10 @@ export interface OgrtConfig {
   readonly server: Readonly<ServerSettings>;
   readonly inputs: readonly InputConfig[];
   readonly outputs: readonly OutputConfig[];
+  /** `[filters.NAME]`, in file order (the order they run in); empty when there is none. */
+  readonly filters: readonly FilterConfig[];
+  /** `[dashboard]` (src/core/http/config.ts); undefined when the table is absent. */
+  readonly dashboard?: Readonly<DashboardSettings>;
 }
 
 export interface LoadConfigOptions extends FindConfigOptions {
@@ -79,10 +88,16 @@ export async function parseConfig(source: ConfigSource, registry: PluginRegistry
   if (!validateServer(server)) problems.addAjv(validateServer.errors, ['server']);
   const dataDir = path.resolve(source.dir, typeof server.data_dir === 'string' ? server.data_dir : 'data');
 
-  const [inputs, outputs] = await Promise.all([
+  const [inputs, outputs, filters] = await Promise.all([
     readInstances('input', doc.inputs, source, registry, problems, () => undefined),
     readInstances('output', doc.outputs, source, registry, problems, (id, table) => outputSettings(id, table, source, dataDir, problems)),
+    readInstances('filter', doc.filters, source, registry, problems, (id, table) => filterSettings(id, table, problems)),
   ]);
+  const orderedFilters = finishFilters(filters as FilterConfig[], Object.keys(isTable(doc.inputs) ? doc.inputs : {}), source.text, problems);
+  for (const [id, other, dir] of sharedBufferPaths((outputs as OutputConfig[]).map((o) => ({ id: o.id, buffer: o.settings.buffer })))) {
+    problems.add('OGRT_ERR_CONFIG_INVALID', ['outputs', id, 'buffer', 'path'], [`${dir} is already the disk buffer of output ${other}; each output needs its own`]);
+  }
+  const dashboard = readDashboard(doc.dashboard, outputs.map((o) => ({ id: o.id, type: o.plugin.type })), problems);
   problems.throwIfAny();
 
   return deepFreeze({
@@ -90,6 +105,8 @@ export async function parseConfig(source: ConfigSource, registry: PluginRegistry
     server: { ...server, data_dir: dataDir },
     inputs: inputs as InputConfig[],
     outputs: outputs as OutputConfig[],
+    filters: orderedFilters,
+    ...(dashboard === undefined ? {} : { dashboard }),
   });
 }
 
@@ -107,9 +124,10 @@ function parseTomlDocument(source: ConfigSource): Record<string, unknown> {
   }
 }
 
-const SECTION = { input: 'inputs', output: 'outputs' } as const;
+const SECTION = { input: 'inputs', output: 'outputs', filter: 'filters' } as const;
+const SHARED_KEYS = { input: ['type'], output: ['type', ...OUTPUT_SHARED_KEYS], filter: ['type', ...FILTER_SHARED_KEYS] } as const;
 
-type Extra = (id: string, table: Record<string, unknown>) => OutputSettings | undefined;
+type Extra = (id: string, table: Record<string, unknown>) => OutputSettings | FilterSettings | undefined;
 
 async function readInstances(
   kind: PluginKind,
@@ -121,6 +139,8 @@ async function readInstances(
 ): Promise<ComponentConfig[]> {
   const name = SECTION[kind];
   if (section === undefined || (isTable(section) && Object.keys(section).length === 0)) {
+    // Filters are optional.
+    if (kind === 'filter') return [];
     problems.add('OGRT_ERR_CONFIG_INVALID', [name], [`at least one [${name}.NAME] table is required`]);
     return [];
   }
@@ -167,7 +187,7 @@ async function readInstance(
     return undefined;
   }
   const plugin = resolved.plugin;
-  const shared = kind === 'output' ? ['type', ...OUTPUT_SHARED_KEYS] : ['type'];
+  const shared: readonly string[] = SHARED_KEYS[kind];
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(table)) if (!shared.includes(key)) options[key] = structuredClone(value);
 
@@ -182,9 +202,9 @@ async function readInstance(
     problems.addAjv(validate.errors, at, shared);
     return undefined;
   }
-  if (kind === 'output') {
+  if (kind !== 'input') {
     if (settings === undefined) return undefined;
-    return { kind, id, type, plugin, options, settings } as OutputConfig;
+    return { kind, id, type, plugin, options, settings } as OutputConfig | FilterConfig;
   }
   return { kind, id, type, plugin, options } as InputConfig;
 }
@@ -201,19 +221,20 @@ function outputSettings(id: string, table: Record<string, unknown>, source: Conf
     problems.add('OGRT_ERR_CONFIG_INVALID', [...at, 'when_full'], [`${JSON.stringify(shorthand)} conflicts with buffer.when_full = ${JSON.stringify(explicit)}; set only one of them`]);
     ok = false;
   }
-  if (isTable(raw.buffer) && raw.buffer.type === 'disk') {
-    problems.add('OGRT_ERR_CONFIG_UNSUPPORTED', [...at, 'buffer', 'type'], ['buffer.type = "disk"', 'use "memory" (the disk buffer comes in a later release)']);
-    ok = false;
-  }
   if (!validateOutputShared(raw)) {
     problems.addAjv(validateOutputShared.errors, at);
     return undefined;
   }
-  if (!ok) return undefined;
   const shared = raw as OutputShared;
+  const buffer = resolveBufferSettings(shared.buffer, shared.when_full ?? shared.buffer.when_full, id, source.dir, dataDir);
+  if ('problems' in buffer) {
+    for (const [key, message] of buffer.problems) problems.add('OGRT_ERR_CONFIG_INVALID', [...at, 'buffer', key], [message]);
+    return undefined;
+  }
+  if (!ok) return undefined;
   return {
     batch: shared.batch,
-    buffer: { ...shared.buffer, when_full: shared.when_full ?? shared.buffer.when_full },
+    buffer: buffer.settings,
     retry: shared.retry,
     dead_letter_path: shared.dead_letter_path !== undefined
       ? path.resolve(source.dir, shared.dead_letter_path)

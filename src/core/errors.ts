@@ -47,6 +47,20 @@ export const CATALOGUE = {
   OGRT_ERR_DEAD_LETTER_WRITE: 'output %s: cannot write dead-letter file %s (will retry): %s',
   OGRT_ERR_PIPELINE_CLOSED: 'input %s emitted %s record(s) after shutdown; they were not delivered',
   OGRT_ERR_CLI_USAGE: 'invalid command line: %s',
+  // --- disk buffers (src/core/disk-buffer*.ts) ---
+  OGRT_ERR_BUFFER_OPEN: 'output %s: cannot open disk buffer %s (retrying; records wait): %s',
+  OGRT_ERR_BUFFER_LOCKED: 'output %s: disk buffer %s is in use by process %s (retrying; records wait)',
+  OGRT_ERR_BUFFER_WRITE: 'output %s: cannot write disk buffer %s: %s',
+  OGRT_ERR_BUFFER_READ: 'output %s: cannot read disk buffer file %s (retrying): %s',
+  OGRT_ERR_BUFFER_CORRUPT: 'output %s: disk buffer file %s damaged at byte %s: %s byte(s) skipped, %s record(s) lost (%s)',
+  // --- filters, plugin lifecycle and isolation (src/core/filters*.ts, health.ts, server.ts) ---
+  OGRT_ERR_FILTER_START: 'filter %s failed to start: %s',
+  OGRT_ERR_FILTER_FAILED: 'filter %s: %s; %s record(s) passed on unfiltered',
+  OGRT_ERR_FILTER_STOP: 'filter %s failed to stop cleanly: %s',
+  OGRT_ERR_PLUGIN_START_TIMEOUT: '%s: start() did not settle within %s ms',
+  OGRT_ERR_PLUGIN_UNHEALTHY: '%s is unhealthy: %s',
+  OGRT_ERR_PLUGIN_UNCAUGHT: '%s: uncaught error outside any call of the server (%s): %s',
+  OGRT_ERR_OUTPUT_FLUSH: 'output %s failed to flush: %s',
   // --- built-in queries and the dashboard (src/core/queries/, src/core/http/) ---
   OGRT_ERR_QUERY_INVALID: 'invalid query: %s',
   OGRT_ERR_QUERY_NO_STORE: 'no store to query: %s',
@@ -54,6 +68,10 @@ export const CATALOGUE = {
   OGRT_ERR_DASHBOARD_AUTH_REQUIRED: 'dashboard.listen = "%s" is not a loopback address: set dashboard.token_file, token_env or username + password_file (refusing to serve queries to the network without authentication)',
   OGRT_ERR_DASHBOARD_SECRET: 'dashboard: %s',
   OGRT_ERR_DASHBOARD_LISTEN: 'dashboard cannot listen on %s: %s',
+  OGRT_ERR_HTTP_UNAUTHORIZED: 'authentication required (%s)',
+  OGRT_ERR_HTTP_NOT_FOUND: 'no such endpoint: %s %s',
+  OGRT_ERR_HTTP_BAD_REQUEST: 'bad request: %s',
+  OGRT_ERR_HTTP_INTERNAL: 'internal error (see the server log)',
 } as const;
 
 export type ErrorCode = keyof typeof CATALOGUE;

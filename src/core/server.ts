@@ -1,14 +1,18 @@
 /**
  * Server lifecycle. Start: outputs are created and started first (an output
  * whose start() fails keeps retrying in the background while records queue),
- * then inputs; an input that cannot start (port in use) fails the whole
- * start. Stop (SIGTERM/SIGINT): inputs stop accepting and emit what they
- * have, every output queue is drained (retrying as configured), outputs stop;
- * all within server.shutdown_timeout_ms. Past that deadline the records each
- * output still held are logged as not flushed (OGRT_ERR_SHUTDOWN_TIMEOUT) and
- * the server stops anyway.
+ * then filters, then inputs; a filter or an input that cannot start (a
+ * lookup file missing, a port in use), or whose start() has not settled
+ * after PLUGIN_START_TIMEOUT_MS, fails the whole start. Stop (SIGTERM/SIGINT):
+ * inputs stop accepting and emit what they have, batches inside filters
+ * reach the queues, every output queue is drained (retrying as configured),
+ * filters stop, outputs flush and stop; all within
+ * server.shutdown_timeout_ms. Past that deadline the records each output
+ * still held are logged as not flushed (OGRT_ERR_SHUTDOWN_TIMEOUT) and the
+ * server stops anyway. Component health is checked every HEALTH_INTERVAL_MS
+ * (health.ts).
  */
-import type { InputInstance, InputPluginDefinition, OutputInstance, OutputPluginDefinition } from './plugin-api.ts';
+import { HEALTH_INTERVAL_MS, type InputInstance, type InputPluginDefinition, type OutputInstance, type OutputPluginDefinition } from './plugin-api.ts';
 import { loadConfig, type InputConfig, type OgrtConfig, type OutputConfig } from './config.ts';
 import type { PluginRegistry } from './registry.ts';
 import { componentLogger, componentName, createLogger, errorFields, type ServerLogger } from './logger.ts';
@@ -16,6 +20,12 @@ import { MetricsRegistry } from './metrics.ts';
 import { OgrtError } from './errors.ts';
 import { OutputRunner } from './output-runner.ts';
 import { Pipeline } from './pipeline.ts';
+import { createFilterStage, type FilterStage } from './filters.ts';
+import { HealthMonitor, type ComponentHealth } from './health.ts';
+import { flushOutputs, healthTargets, startFilters, stopFilters, withStartTimeout } from './plugin-lifecycle.ts';
+import { UncaughtAttributor, type UncaughtOrigin } from './plugin-isolation.ts';
+import { pluginSourceFile } from './registry.ts';
+import { startDashboard, type RunningDashboard } from './http/dashboard.ts';
 
 export interface StartServerOptions {
   /** A loaded configuration; when absent it is looked up (see config-source.ts). */
@@ -30,6 +40,8 @@ export interface StartServerOptions {
   cwd?: string;
   /** Random source for retry jitter (tests). */
   random?: () => number;
+  /** How long inputs' and filters' start() may take; default PLUGIN_START_TIMEOUT_MS (tests shorten it). */
+  startTimeoutMs?: number;
 }
 
 export interface RunningInput {
@@ -37,6 +49,11 @@ export interface RunningInput {
   readonly type: string;
   /** Bound addresses, as reported by the plugin's addresses() after start. */
   readonly addresses: readonly string[];
+}
+
+export interface RunningFilter {
+  readonly id: string;
+  readonly type: string;
 }
 
 export interface ShutdownReport {
@@ -52,10 +69,25 @@ export interface RunningServer {
   readonly logger: ServerLogger;
   readonly metrics: MetricsRegistry;
   readonly inputs: readonly RunningInput[];
+  /** `[filters.NAME]` in the order they run. */
+  readonly filters: readonly RunningFilter[];
+  /** The `[dashboard]` HTTP server, when configured: its bound address and base URL. */
+  readonly dashboard?: { readonly url: string; readonly address: string };
   /** Graceful shutdown (see file comment). Calling it again returns the same promise. */
   stop(reason?: string): Promise<ShutdownReport>;
   /** SIGHUP: every output's reopen() (logrotate). */
   reopen(): Promise<void>;
+  /** Every component's health now (see health.ts); also refreshes `ogrt_component_healthy`. */
+  health(): Promise<ComponentHealth[]>;
+  /** Every started output's flush() (SIGUSR2 in ogrt-server); failures are logged and counted. */
+  flush(): Promise<void>;
+  /**
+   * For process-level 'uncaughtException' / 'unhandledRejection' handlers:
+   * true when `err` came from a site plugin's code (then it has been logged
+   * naming the plugin, and counted; the server can go on), false otherwise.
+   * See plugin-isolation.ts.
+   */
+  containUncaught(err: unknown, origin: UncaughtOrigin): boolean;
 }
 
 /** Built-ins are loaded only when needed: a caller with a loaded config does not pull in every plugin. */
@@ -76,17 +108,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   // Everything is created before anything starts, so a create() failure leaves nothing running.
   const runners = config.outputs.map((o) => createOutput(o, config, logger, metrics, outputsAbort.signal, options.random));
-  const pipeline = new Pipeline(runners, logger, metrics);
+  // Filters see outputsAbort too: it fires once the last batch went through them.
+  const filters = config.filters.map((f) => createFilterStage(f, { logger, metrics, signal: outputsAbort.signal, configDir: config.source.dir }));
+  const pipeline = new Pipeline(runners, logger, metrics, filters);
   const inputs = config.inputs.map((i) => createInput(i, config, logger, metrics, inputsAbort.signal, pipeline));
 
   await Promise.all(runners.map((r) => r.start()));
   let stopping: Promise<ShutdownReport> | undefined;
+  let dashboard: RunningDashboard | undefined;
+  // The dashboard closes first: no queries against stores that are shutting down.
   const stop = (reason = 'stop requested'): Promise<ShutdownReport> =>
-    (stopping ??= shutdown(reason, config, logger, inputs, runners, pipeline, inputsAbort, outputsAbort));
+    (stopping ??= closeDashboard(dashboard, logger).then(() => shutdown(reason, config, logger, inputs, filters, runners, pipeline, inputsAbort, outputsAbort, metrics, health)));
+  const health = new HealthMonitor(healthTargets(inputs, filters, runners), metrics, logger);
+  const attributor = new UncaughtAttributor(
+    [...config.inputs, ...config.filters, ...config.outputs].map((c) => ({
+      kind: c.kind, type: c.plugin.type, id: c.id, component: componentName(c.kind, c.plugin.type, c.id), file: pluginSourceFile(c.plugin),
+    })),
+  );
+
+  try {
+    await startFilters(filters, logger, options.startTimeoutMs);
+  } catch (err) {
+    await stop('a filter failed to start');
+    throw err;
+  }
 
   const started = await Promise.allSettled(
     inputs.map(async (i) => {
-      await i.instance.start();
+      await withStartTimeout(i.component, i.instance.start(), options.startTimeoutMs, () => i.instance.stop());
       i.started = true;
     }),
   );
@@ -106,17 +155,30 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (addresses.length === 0) i.log.info('started');
     return Object.freeze({ id: i.config.id, type: i.config.type, addresses });
   });
-  logger.info({ config: config.source.file, inputs: inputs.length, outputs: runners.length }, 'ogrt-server started');
+  try {
+    dashboard = await startDashboard(config, metrics, logger);
+  } catch (err) {
+    logger.error({ ...errorFields(err) }, (err as Error).message);
+    await stop('the dashboard failed to start');
+    throw err;
+  }
+  health.start(HEALTH_INTERVAL_MS);
+  logger.info({ config: config.source.file, inputs: inputs.length, filters: filters.length, outputs: runners.length }, 'ogrt-server started');
 
   return Object.freeze({
     config,
     logger,
     metrics,
     inputs: Object.freeze(running),
+    filters: Object.freeze(filters.map((f) => Object.freeze({ id: f.id, type: f.config.type }))),
+    ...(dashboard === undefined ? {} : { dashboard: Object.freeze({ url: dashboard.url, address: dashboard.address }) }),
     stop,
     reopen: async () => {
       await Promise.all(runners.map((r) => r.reopen()));
     },
+    health: () => health.check(),
+    flush: () => flushOutputs(runners, logger, metrics),
+    containUncaught: (err: unknown, origin: UncaughtOrigin) => attributor.contain(err, origin, logger, metrics),
   });
 }
 
@@ -189,11 +251,15 @@ async function shutdown(
   config: OgrtConfig,
   logger: ServerLogger,
   inputs: readonly StartedInput[],
+  filters: readonly FilterStage[],
   runners: readonly OutputRunner[],
   pipeline: Pipeline,
   inputsAbort: AbortController,
   outputsAbort: AbortController,
+  metrics: MetricsRegistry,
+  health: HealthMonitor,
 ): Promise<ShutdownReport> {
+  health.stop();
   const timeoutMs = config.server.shutdown_timeout_ms;
   const deadline = Date.now() + timeoutMs;
   logger.info({ reason, shutdown_timeout_ms: timeoutMs }, 'stopping');
@@ -219,16 +285,34 @@ async function shutdown(
       const e = new OgrtError('OGRT_ERR_SHUTDOWN_TIMEOUT', [timeoutMs, `${count} record(s) of output ${r.config.id}`]);
       logger.error({ code: e.code, output: r.config.id, unflushed: count, started: r.isStarted }, e.message);
     }
+    const inFilters = pipeline.recordsInFilters;
+    if (inFilters > 0) {
+      const e = new OgrtError('OGRT_ERR_SHUTDOWN_TIMEOUT', [timeoutMs, `${inFilters} record(s) still inside filters`]);
+      logger.error({ code: e.code, unflushed: inFilters, stage: 'filters' }, e.message);
+    }
   }
 
   outputsAbort.abort();
   const grace = Math.max(deadline - Date.now(), STOP_GRACE_MS);
-  if (!(await beforeDeadline(Promise.all(runners.map((r) => r.stop())), Date.now() + grace))) {
-    logger.warn({ waited_ms: grace }, 'outputs did not finish stopping');
+  const closing = async (): Promise<void> => {
+    await stopFilters(filters);
+    await flushOutputs(runners, logger, metrics);
+    await Promise.all(runners.map((r) => r.stop()));
+  };
+  if (!(await beforeDeadline(closing(), Date.now() + grace))) {
+    logger.warn({ waited_ms: grace }, 'filters or outputs did not finish stopping');
   }
   const total = Object.values(unflushed).reduce((a, b) => a + b, 0);
   logger.info({ reason, unflushed: total }, 'stopped');
   return Object.freeze({ reason, timedOut: !drained, unflushed: Object.freeze(unflushed) });
+}
+
+async function closeDashboard(dashboard: RunningDashboard | undefined, logger: ServerLogger): Promise<void> {
+  try {
+    await dashboard?.close();
+  } catch (err) {
+    logger.warn(errorFields(err), 'dashboard did not close cleanly');
+  }
 }
 
 /** True when `work` settles before `deadline` (a Date.now() value). */

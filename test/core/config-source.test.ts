@@ -53,15 +53,18 @@ test('a missing --config file is an error naming it', async () => {
   });
 });
 
-test('the embedded default is valid for plugins with the options it uses (tcp: listen, file: path)', async () => {
+test('the embedded default is valid for plugins with the options it uses (tcp: listen, file: path, sqlite: path)', async () => {
   const option = (name: string) => Type.Object({ [name]: Type.String({ default: '', description: name }) }, { additionalProperties: false });
   const tcp = definePlugin({ apiVersion: PLUGIN_API_VERSION, kind: 'input', type: 'tcp', description: 'stand-in', options: option('listen'), create: () => ({ start: async () => {}, stop: async () => {} }) });
   const file = definePlugin({ apiVersion: PLUGIN_API_VERSION, kind: 'output', type: 'file', description: 'stand-in', options: option('path'), create: () => ({ send: async () => ({ status: 'ok' as const }) }) });
+  const sqlite = definePlugin({ apiVersion: PLUGIN_API_VERSION, kind: 'output', type: 'sqlite', description: 'stand-in', options: option('path'), create: () => ({ send: async () => ({ status: 'ok' as const }) }) });
   await withTempDir(async (dir) => {
-    const config = await loadConfig({ cwd: dir, systemPath: path.join(dir, 'none'), registry: new PluginRegistry([tcp, file]) });
+    const config = await loadConfig({ cwd: dir, systemPath: path.join(dir, 'none'), registry: new PluginRegistry([tcp, file, sqlite]) });
     assert.is(config.source.file, EMBEDDED_CONFIG_NAME);
     assert.equal(config.inputs[0].options, { listen: '127.0.0.1:7971' });
     assert.equal(config.outputs[0].options, { path: 'data/ogrt-%Y-%m-%d.jsonl' });
+    assert.equal(config.outputs[1].options, { path: 'data/ogrt.db' });
+    assert.is(config.dashboard?.listen, '127.0.0.1:8080');
     assert.is(config.server.data_dir, path.join(dir, 'data'));
   });
 });
