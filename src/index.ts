@@ -1,29 +1,44 @@
 /**
  * The public API, published as 'ogrt': what a site plugin needs to define
  * itself. Everything here comes from src/core/plugin-api.ts, the plugins'
- * one door into the core.
+ * one door into the core; docs/plugins.md is the guide.
+ *
+ * A plugin that cannot import 'ogrt' (a single file outside any npm
+ * project) exports a function instead and receives these same values as
+ * its argument (OgrtApi, see PluginFactory).
  */
 export {
   PLUGIN_API_VERSION,
+  PLUGIN_START_TIMEOUT_MS,
+  HEALTH_INTERVAL_MS,
+  HEALTH_TIMEOUT_MS,
   definePlugin,
   Type,
   OgrtError,
+  RecordSchema,
 } from './core/plugin-api.ts';
 export type {
   Batch,
   ComponentMetrics,
   ErrorCode,
+  FilterContext,
+  FilterInstance,
+  FilterPluginDefinition,
+  HealthStatus,
   InputContext,
   InputInstance,
   InputPluginDefinition,
   Logger,
   MetricLabels,
+  OgrtApi,
   OgrtRecord,
   OutputContext,
   OutputInstance,
   OutputPluginDefinition,
   PluginContext,
   PluginDefinition,
+  PluginFactory,
+  PluginKind,
   SendResult,
   Static,
   TSchema,

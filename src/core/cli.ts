@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * ogrt-server: the command (bin, built to dist/cli.js). See USAGE in
- * cli-args.ts. Runs the server until SIGTERM/SIGINT; SIGHUP reopens outputs.
+ * cli-args.ts. Runs the server until SIGTERM/SIGINT; SIGHUP reopens outputs,
+ * SIGUSR2 flushes them.
  */
 import { parseCli, USAGE } from './cli-args.ts';
 import { OGRT_VERSION } from './version.ts';
@@ -52,7 +53,8 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 
   const logger = createLogger();
-  installCrashHandlers(logger);
+  let server: RunningServer | undefined;
+  installCrashHandlers(logger, () => server);
   let config: OgrtConfig;
   try {
     config = await loadConfig({ configPath: cli.config, registry });
@@ -62,7 +64,6 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   logger.level = config.server.log_level;
 
-  let server: RunningServer;
   try {
     server = await startServer({ config, registry, logger });
   } catch (err) {
@@ -94,15 +95,25 @@ function installSignalHandlers(server: RunningServer, logger: ServerLogger): voi
     logger.info({ signal: 'SIGHUP' }, 'reopening outputs');
     void server.reopen();
   });
+  // SIGUSR1 belongs to Node's inspector.
+  process.on('SIGUSR2', () => {
+    logger.info({ signal: 'SIGUSR2' }, 'flushing outputs');
+    void server.flush();
+  });
 }
 
-function installCrashHandlers(logger: ServerLogger): void {
+/**
+ * An error a plugin throws from its own timer or socket is contained (counted
+ * and logged with the plugin's name); one from the server itself is fatal.
+ */
+function installCrashHandlers(logger: ServerLogger, running: () => RunningServer | undefined): void {
   process.on('uncaughtException', (err) => {
+    if (running()?.containUncaught(err, 'uncaughtException')) return;
     logFatal(logger, err, 'uncaught exception');
     process.exit(EXIT_FAILURE);
   });
-  // A plugin's stray promise must not take the server down.
   process.on('unhandledRejection', (reason) => {
+    if (running()?.containUncaught(reason, 'unhandledRejection')) return;
     logger.error(errorFields(reason), 'unhandled promise rejection');
   });
 }

@@ -1,6 +1,8 @@
 /**
- * Inputs → outputs. An input's ctx.emit(records, wireBytes) offers the same
- * records to every output's queue (fan-out). Each output then batches and
+ * Inputs → filters → outputs. An input's ctx.emit(records, wireBytes) first
+ * runs the records through the filters that apply to that input (filters.ts;
+ * none by default), then offers what they pass on to every output's queue
+ * (fan-out). Each output then batches and
  * sends on its own (output-runner.ts), so one slow output holds back the
  * others only once its own queue bound is reached (when_full = "block"), or
  * never (when_full = "drop_newest": it alone loses the records, counted).
@@ -12,6 +14,7 @@ import type { ServerLogger } from './logger.ts';
 import { componentLabels, type MetricsRegistry } from './metrics.ts';
 import { OgrtError } from './errors.ts';
 import type { OutputRunner } from './output-runner.ts';
+import { FilterChain, FiltersInFlight, type FilterStage } from './filters.ts';
 
 export type Emit = (records: readonly OgrtRecord[], wireBytes: number) => Promise<void> | undefined;
 
@@ -24,14 +27,35 @@ export interface DrainResult {
 
 export class Pipeline {
   private closed = false;
+  private readonly filtersInFlight = new FiltersInFlight();
 
-  constructor(readonly outputs: readonly OutputRunner[], private readonly log: ServerLogger, private readonly metrics: MetricsRegistry) {}
+  constructor(
+    readonly outputs: readonly OutputRunner[],
+    private readonly log: ServerLogger,
+    private readonly metrics: MetricsRegistry,
+    readonly filters: readonly FilterStage[] = [],
+  ) {}
 
   /** The emit function handed to one input (its InputContext.emit). */
   emitter(inputId: string, inputType: string): Emit {
     const labels = componentLabels('input', inputType, inputId);
     const sentEvents = this.metrics.counter('component_sent_events_total', 'Records the input passed to the pipeline.').get(labels);
     const sentBytes = this.metrics.counter('component_sent_event_bytes_total', 'Wire bytes of the records the input passed to the pipeline.').get(labels);
+    const fanOut = this.fanOut(inputId);
+    const stages = this.filters.filter((f) => f.appliesTo(inputId));
+    const next = stages.length === 0 ? fanOut : new FilterChain(stages, fanOut, this.filtersInFlight).emit;
+    return (records, wireBytes) => {
+      if (records.length === 0) return undefined;
+      // After the shutdown deadline the queues refuse (and count) whatever comes; no filtering for that.
+      if (this.closed) return fanOut(records, wireBytes);
+      sentEvents.value += records.length;
+      sentBytes.value += wireBytes;
+      return next(records, wireBytes);
+    };
+  }
+
+  /** Offers records to every output queue; what the filters passed on, or what the input emitted. */
+  private fanOut(inputId: string): Emit {
     const outputs = this.outputs;
     return (records, wireBytes) => {
       const n = records.length;
@@ -42,8 +66,6 @@ export class Pipeline {
         this.log.error({ code: e.code, input: inputId, records: n }, e.message);
         return undefined;
       }
-      sentEvents.value += n;
-      sentBytes.value += wireBytes;
       let first: Promise<void> | undefined;
       let more: Promise<void>[] | undefined;
       for (let i = 0; i < outputs.length; i++) {
@@ -60,16 +82,25 @@ export class Pipeline {
    * Sends everything still queued (partial batches at once, retrying as
    * configured) until every queue is empty or `deadline` (a Date.now() value)
    * passes; then stops all sending. Idempotent in effect: call once.
+   * Batches still inside async filters reach the queues first.
    */
   async drain(deadline: number): Promise<DrainResult> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), false);
     });
-    const emptied = Promise.all(this.outputs.map((o) => o.drain())).then(() => true as const);
+    const emptied = this.filtersInFlight
+      .idle()
+      .then(() => Promise.all(this.outputs.map((o) => o.drain())))
+      .then(() => true as const);
     const drained = await Promise.race([emptied, timedOut]);
     clearTimeout(timer);
     return { drained, unflushed: this.close() };
+  }
+
+  /** Records inside async filters right now (not yet in any output queue). */
+  get recordsInFilters(): number {
+    return this.filtersInFlight.records;
   }
 
   /** Stops every output's sending; returns what each still held. */

@@ -74,9 +74,12 @@ export interface InputContext extends PluginContext {
    * `wireBytes` is their size on the wire, for the outputs' byte limits.
    *
    * Returns `undefined` when every output accepted them at once, or a promise
-   * when an output queue is full and its `when_full` is `block`: the input
-   * must stop reading (pause the socket) until the promise resolves. This is
-   * the backpressure signal; honouring it keeps memory bounded.
+   * when they could not be taken at once — an output queue is full and its
+   * `when_full` is `block`, a disk buffer is writing them, or an async filter
+   * is still processing them: the input must stop reading (pause the
+   * socket) until the promise resolves. This is the backpressure signal;
+   * honouring it keeps memory bounded. The records belong to the server
+   * once emitted: do not change them afterwards.
    */
   emit(records: readonly OgrtRecord[], wireBytes: number): Promise<void> | undefined;
 }
@@ -166,7 +169,7 @@ export interface OutputInstance {
    * Make what was acknowledged so far durable (fsync a file, flush a client
    * library's own buffer). Optional: an output whose `ok` already means
    * "durably stored" needs none. Called at shutdown once the output's queue
-   * is drained, right before stop(), and on RunningServer.flush() (SIGUSR1
+   * is drained, right before stop(), and on RunningServer.flush() (SIGUSR2
    * in ogrt-server). Failures are logged and counted, never retried.
    */
   flush?(): Promise<void> | void;
@@ -306,13 +309,10 @@ export const OGRT_API: OgrtApi = Object.freeze({
 export { Type };
 export type { Static, TSchema } from '@sinclair/typebox';
 
-// --- re-exports for the built-in inputs and outputs (framing, syslog and wire decoding, record schema) ---
-// Site plugins do not get these from 'ogrt' (src/index.ts): they are the
-// core's codecs, free to change between minor versions.
-export { FrameSplitter, type FramingMode, type FrameSplitterOptions } from './framing.ts';
 export { OgrtRecordSchema as RecordSchema } from './record-schema.ts';
 export { OgrtError, type ErrorCode } from './errors.ts';
-export { parseRfc5424 } from './rfc5424.ts';
-export { decodeMessage, Reassembler, bytesToString, type WirePart, type WireHeader } from './wire.ts';
-export { microsToIso, parseIsoTime } from './wire-time.ts';
+
+// The core's codecs and ingest machinery for the built-in plugins (framing,
+// syslog and wire decoding, listeners, record intake). Site plugins do not
+// get these from 'ogrt' (src/index.ts): they may change between minor versions.
 export * from './plugin-kit.ts';
