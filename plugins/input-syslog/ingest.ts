@@ -16,6 +16,7 @@ import { rawEvent } from './raw-event.ts';
 export interface IngestOptions {
   readonly nonOgrt: 'drop' | 'pass';
   readonly reassemblyTimeoutMs: number;
+  readonly reassemblyMaxBytes: number;
 }
 
 const passAsRaw: NotOgrtHandler = (buf, start, end, receive) => rawEvent(buf, start, end, receive, peerHost(receive.peer)) as unknown as OgrtRecord;
@@ -23,6 +24,7 @@ const passAsRaw: NotOgrtHandler = (buf, start, end, receive) => rawEvent(buf, st
 export function createIngest(ctx: InputContext, opts: IngestOptions): RecordIntake {
   return new RecordIntake(ctx, {
     reassemblyTimeoutMs: opts.reassemblyTimeoutMs,
+    reassemblyMaxBytes: opts.reassemblyMaxBytes,
     relayHeader: true,
     unparseable: 'not_ogrt',
     passNotOgrt: opts.nonOgrt === 'pass' ? passAsRaw : undefined,

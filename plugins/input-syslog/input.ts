@@ -31,7 +31,11 @@ export class SyslogInput implements InputInstance {
     private readonly options: SyslogInputOptions,
   ) {
     this.settings = resolveSettings(options, ctx.configDir, ctx.id);
-    this.ingest = createIngest(ctx, { nonOgrt: options.non_ogrt, reassemblyTimeoutMs: options.reassembly_timeout_ms });
+    this.ingest = createIngest(ctx, {
+      nonOgrt: options.non_ogrt,
+      reassemblyTimeoutMs: options.reassembly_timeout_ms,
+      reassemblyMaxBytes: this.settings.reassemblyMaxBytes,
+    });
   }
 
   /** Where it listens, ports resolved: `tcp://127.0.0.1:5514`, `udp://…`, `tls://…`, `unix:///run/…`. */

@@ -1,8 +1,8 @@
 /**
  * Options of `type = "syslog"` inputs. The listener limits share their names
  * and meaning with input-tcp (listen, max_frame_size, idle_timeout_ms,
- * max_connections, reassembly_timeout_ms) so a site can move a listener from
- * one to the other by changing `type`.
+ * max_connections, reassembly_timeout_ms, reassembly_max_bytes) so a site
+ * can move a listener from one to the other by changing `type`.
  */
 import { Type, type Static } from '../../src/core/plugin-api.ts';
 
@@ -38,10 +38,22 @@ export const SyslogInputOptions = Type.Object(
     }),
     socket: Type.String({ default: '', description: 'Path of a unix datagram socket to receive on as well (one datagram, one message); empty for none. Relative to ogrt.conf.' }),
     socket_mode: Type.String({ pattern: '^0?[0-7]{3}$', default: '0666', description: 'Permissions of `socket`. 0666 lets every local user\'s job write to it, like /dev/log.' }),
-    max_frame_size: Type.Integer({ minimum: 480, maximum: 1_048_576, default: 65_536, description: 'Largest accepted syslog message in bytes; larger frames and datagrams are counted and discarded.' }),
+    max_frame_size: Type.Integer({
+      minimum: 480,
+      maximum: 1_048_576,
+      default: 65_536,
+      description:
+        'Largest accepted syslog message in bytes; larger frames and datagrams are counted and discarded. A partly received TCP frame is buffered, so frames held at once are at most max_frame_size × max_connections bytes.',
+    }),
     idle_timeout_ms: Type.Integer({ minimum: 0, default: 0, description: 'Close a TCP connection that sent nothing for this long; 0 never (relays keep quiet connections open for hours).' }),
     max_connections: Type.Integer({ minimum: 1, default: 1024, description: 'Concurrent TCP connections; more are refused and counted.' }),
     reassembly_timeout_ms: Type.Integer({ minimum: 1, default: 30_000, description: 'How long the parts of a split record are awaited before it is delivered with incomplete = true.' }),
+    reassembly_max_bytes: Type.Integer({
+      minimum: 65_536,
+      default: 67_108_864,
+      description:
+        'Most bytes (as received) of the parts of split records held while their other parts are awaited, all transports together. Beyond it the records waiting longest are delivered at once with incomplete = true and missing_parts, and counted (reassembly_incomplete_records_total{reason="reassembly_max_bytes"}).',
+    }),
     non_ogrt: StringEnum(NON_OGRT_POLICIES, {
       default: 'drop',
       description: 'Syslog messages that are not OGRT records (other programs on the same port): "drop" counts and discards them; "pass" delivers them to the outputs as raw events (kind = "raw", see docs/deployment.md).',

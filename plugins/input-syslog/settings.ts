@@ -16,6 +16,8 @@ export interface SyslogSettings {
   readonly socketPath: string | undefined;
   readonly socketMode: number;
   readonly tls: TlsMaterial | undefined;
+  /** Most bytes of parts of split records held (reassembly_max_bytes), for the input's RecordIntake. */
+  readonly reassemblyMaxBytes: number;
 }
 
 export function resolveSettings(options: SyslogInputOptions, configDir: string, id: string): SyslogSettings {
@@ -42,6 +44,7 @@ export function resolveSettings(options: SyslogInputOptions, configDir: string, 
     socketPath,
     socketMode: parseInt(options.socket_mode, 8),
     tls: tlsOn ? readTls(tlsOptions as TlsOptions, configDir, `${where}.tls`) : undefined,
+    reassemblyMaxBytes: options.reassembly_max_bytes,
   };
 }
 

@@ -14,9 +14,9 @@ export const TcpInputOptions = Type.Object(
     max_frame_size: Type.Integer({
       minimum: 480,
       maximum: 16 * 1024 * 1024,
-      default: 262_144,
+      default: 65_536,
       description:
-        'Largest accepted message in bytes. A longer frame is skipped (octet counting: exactly its length; LF framing: up to the next LF), counted and logged; the connection goes on.',
+        'Largest accepted message in bytes (libogrt sends at most 65000). A longer frame is skipped (octet counting: exactly its length; LF framing: up to the next LF), counted and logged; the connection goes on. A partly received frame is buffered, so frames held at once are at most max_frame_size × max_connections bytes.',
     }),
     idle_timeout_ms: Type.Integer({
       minimum: 0,
@@ -33,6 +33,12 @@ export const TcpInputOptions = Type.Object(
       default: 30_000,
       description:
         'How long the parts of a split record are awaited (they may come over different connections); then the record is delivered with incomplete = true and missing_parts.',
+    }),
+    reassembly_max_bytes: Type.Integer({
+      minimum: 65_536,
+      default: 67_108_864,
+      description:
+        'Most bytes (as received) of the parts of split records held while their other parts are awaited, all connections together. Beyond it the records waiting longest are delivered at once with incomplete = true and missing_parts, and counted (reassembly_incomplete_records_total{reason="reassembly_max_bytes"}).',
     }),
   },
   { additionalProperties: false },

@@ -20,6 +20,7 @@ export default definePlugin({
       idleTimeoutMs: options.idle_timeout_ms,
       maxConnections: options.max_connections,
       reassemblyTimeoutMs: options.reassembly_timeout_ms,
+      reassemblyMaxBytes: options.reassembly_max_bytes,
     });
   },
 });

@@ -15,6 +15,7 @@ export interface TcpInputSettings {
   readonly idleTimeoutMs: number;
   readonly maxConnections: number;
   readonly reassemblyTimeoutMs: number;
+  readonly reassemblyMaxBytes: number;
 }
 
 export class TcpInput implements InputInstance {
@@ -22,7 +23,13 @@ export class TcpInput implements InputInstance {
   private readonly listener: StreamListener;
 
   constructor(ctx: InputContext, settings: TcpInputSettings, now?: () => number) {
-    this.intake = new RecordIntake(ctx, { reassemblyTimeoutMs: settings.reassemblyTimeoutMs, relayHeader: false, unparseable: 'invalid', now });
+    this.intake = new RecordIntake(ctx, {
+      reassemblyTimeoutMs: settings.reassemblyTimeoutMs,
+      reassemblyMaxBytes: settings.reassemblyMaxBytes,
+      relayHeader: false,
+      unparseable: 'invalid',
+      now,
+    });
     this.listener = new StreamListener({
       inputId: ctx.id,
       address: settings.address,

@@ -15,6 +15,12 @@
  *    (component_discarded_events_total{reason="not_ogrt"}), or turned into an
  *    event that is delivered with the records (and not counted as discarded).
  *
+ * Split records waiting for parts are bounded (Reassembler): by the timeout,
+ * by count and by `reassemblyMaxBytes` of parts held; a record pushed out is
+ * delivered incomplete and counted (reassembly_incomplete_records_total
+ * {reason}); gauges reassembly_pending_records / reassembly_pending_bytes
+ * show what is held, updated once per read.
+ *
  * Problems are counted (component_errors_total{error_type, stage="receiving"};
  * messages that do not decode also as component_discarded_events_total
  * {reason="invalid_message"}) and logged, rate-limited, with the peer, the
@@ -22,7 +28,8 @@
  * (stream transports), `message_offset` inside the message.
  */
 import { OgrtError } from '../errors.ts';
-import { decodeMessage, Reassembler, type WireHeader, type WirePart } from '../wire.ts';
+import { DEFAULT_MAX_PENDING_BYTES, Reassembler, type IncompleteReason } from '../reassembly.ts';
+import { decodeMessage, type WireHeader, type WirePart } from '../wire.ts';
 import { microsToIso } from '../wire-time.ts';
 import type { InputContext, OgrtRecord, ReceiveInfo } from '../plugin-api.ts';
 import { LogLimiter } from './log-limiter.ts';
@@ -35,6 +42,8 @@ export type NotOgrtHandler = (buf: Buffer, start: number, end: number, receive: 
 
 export interface RecordIntakeOptions {
   readonly reassemblyTimeoutMs: number;
+  /** Most wire bytes of parts held for split records; past it the oldest go out incomplete. Default 64 MiB. */
+  readonly reassemblyMaxBytes?: number;
   /** Keep the syslog header as receive.relay_hostname / relay_time (whenever it has them). */
   readonly relayHeader: boolean;
   /** A message that is not RFC 5424 and has no `[ogrt@32473 `: `invalid_syslog` error, or not OGRT. */
@@ -84,6 +93,14 @@ const OGRT_SD_ID = Buffer.from('[ogrt@32473 ');
 const NOT_OGRT_LABELS = Object.freeze({ reason: 'not_ogrt' });
 const INVALID_MESSAGE_LABELS = Object.freeze({ reason: 'invalid_message' });
 
+/** reassembly_incomplete_records_total{reason}: named after the option to raise where there is one. */
+type IncompleteLabel = 'reassembly_timeout' | 'max_pending' | 'reassembly_max_bytes' | 'shutdown';
+const INCOMPLETE_LABEL: Readonly<Record<IncompleteReason, IncompleteLabel>> = Object.freeze({
+  timeout: 'reassembly_timeout',
+  max_pending: 'max_pending',
+  max_bytes: 'reassembly_max_bytes',
+});
+
 /** Wall clock with microseconds, as record.ts wants receive.time. */
 export function nowIso(): string {
   return microsToIso(String(Math.floor((performance.timeOrigin + performance.now()) * 1000)))!;
@@ -101,6 +118,9 @@ export class RecordIntake implements MessageSink {
   private readTime: string | undefined;
   private lastDuplicates = 0;
   private lastConflicts = 0;
+  /** Last values published as gauges; -1: never. */
+  private shownPendingRecords = -1;
+  private shownPendingBytes = -1;
 
   constructor(
     private readonly ctx: InputContext,
@@ -109,14 +129,16 @@ export class RecordIntake implements MessageSink {
     this.limiter = new LogLimiter(ctx.log);
     this.reassembler = new Reassembler({
       timeoutMs: opts.reassemblyTimeoutMs,
+      maxPendingBytes: opts.reassemblyMaxBytes ?? DEFAULT_MAX_PENDING_BYTES,
       now: opts.now,
-      onExpired: (records) => this.deliverIncomplete(records, 'reassembly_timeout'),
+      onExpired: (records, reason) => this.deliverIncomplete(records, INCOMPLETE_LABEL[reason]),
     });
   }
 
   /** Input started: suppressed log lines get reported even when a storm stops. */
   start(): void {
     this.limiter.startSummaries();
+    this.showPending();
   }
 
   received(bytes: number): void {
@@ -143,7 +165,11 @@ export class RecordIntake implements MessageSink {
     else first.bytes += part.size;
     const record = this.reassembler.add(part);
     this.countReassemblyOddities();
-    if (record === undefined) return;
+    if (record === undefined) {
+      // A repeat of a part whose record completed already starts nothing: forget it, or the map would grow.
+      if (first === undefined && !this.reassembler.isPending(part.uuid)) this.firstArrival.delete(part.uuid);
+      return;
+    }
     this.batchBytes += this.stampFromFirstArrival(record);
     this.batch.push(record);
   }
@@ -154,6 +180,7 @@ export class RecordIntake implements MessageSink {
       this.ctx.metrics.increment('component_received_bytes_total', this.readBytes);
       this.readBytes = 0;
     }
+    this.showPending();
     if (this.batch.length === 0) return;
     const records = this.batch;
     const bytes = this.batchBytes;
@@ -179,6 +206,7 @@ export class RecordIntake implements MessageSink {
     this.flush();
     const rest = this.reassembler.close();
     if (rest.length > 0) this.deliverIncomplete(rest, 'shutdown');
+    this.showPending();
     this.limiter.stop();
   }
 
@@ -218,7 +246,21 @@ export class RecordIntake implements MessageSink {
     return first.bytes;
   }
 
-  private deliverIncomplete(records: OgrtRecord[], reason: 'reassembly_timeout' | 'shutdown'): void {
+  /** Publishes what reassembly holds, when it changed. */
+  private showPending(): void {
+    const records = this.reassembler.pendingCount;
+    const bytes = this.reassembler.pendingBytes;
+    if (records !== this.shownPendingRecords) {
+      this.ctx.metrics.setGauge('reassembly_pending_records', records);
+      this.shownPendingRecords = records;
+    }
+    if (bytes !== this.shownPendingBytes) {
+      this.ctx.metrics.setGauge('reassembly_pending_bytes', bytes);
+      this.shownPendingBytes = bytes;
+    }
+  }
+
+  private deliverIncomplete(records: OgrtRecord[], reason: IncompleteLabel): void {
     let bytes = 0;
     for (const r of records) bytes += this.stampFromFirstArrival(r);
     this.ctx.metrics.increment('reassembly_incomplete_records_total', records.length, { reason });
@@ -228,6 +270,8 @@ export class RecordIntake implements MessageSink {
       'delivered split record(s) with missing parts (incomplete = true)',
     );
     this.emit(records, bytes);
+    // From the interval timer there is no read to end with a flush.
+    this.showPending();
   }
 
   private countReassemblyOddities(): void {

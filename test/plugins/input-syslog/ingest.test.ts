@@ -11,9 +11,9 @@ function feed(ingest: RecordIntake, msg: Buffer | string, peer = '10.0.0.7:40000
   ingest.flush();
 }
 
-function setup(nonOgrt: 'drop' | 'pass' = 'drop') {
+function setup(nonOgrt: 'drop' | 'pass' = 'drop', reassemblyMaxBytes = 67_108_864) {
   const ctx = new FakeContext('relay');
-  return { ctx, ingest: createIngest(ctx, { nonOgrt, reassemblyTimeoutMs: 30_000 }) };
+  return { ctx, ingest: createIngest(ctx, { nonOgrt, reassemblyTimeoutMs: 30_000, reassemblyMaxBytes }) };
 }
 
 test('a one-part record is delivered as encoded, with receive info', () => {
@@ -50,6 +50,28 @@ test('relay-rewritten header: SD values win, the relay view goes to receive', ()
   assert.is(got.receive!.relay_hostname, 'relay-7');
   assert.is(got.receive!.relay_time, '2026-11-24T22:00:00.000001+01:00');
   assert.equal(withoutReceive(got), r);
+});
+
+test('reassembly_max_bytes bounds the parts held: the oldest waiting record goes out incomplete', () => {
+  const cap = 65_536;
+  const { ctx, ingest } = setup('drop', cap);
+  const records = [makeSplitRecord(3), makeSplitRecord(3), makeSplitRecord(3), makeSplitRecord(3), makeSplitRecord(3)];
+  let held = 0;
+  for (const r of records) {
+    const msgs = encodeRecord(r);
+    // Everything but the last part: each record waits.
+    for (const m of msgs.slice(0, -1)) {
+      feed(ingest, m);
+      held += m.length;
+    }
+  }
+  assert.ok(held > cap, `the flood (${held} bytes) exceeds the cap`);
+  assert.ok(ctx.records.length > 0, 'some waiting records were pushed out');
+  for (const got of ctx.records) {
+    assert.is(got.incomplete, true);
+    assert.ok((got.missing_parts ?? []).length > 0);
+  }
+  assert.is(ctx.records[0].uuid, records[0].uuid, 'the oldest goes first');
 });
 
 test('split record: parts in any order, from different peers, make one record', () => {

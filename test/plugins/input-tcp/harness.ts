@@ -62,10 +62,11 @@ export async function startInput(options: Partial<TcpInputOptions> = {}, ctxOpti
   const fake = fakeContext({ id: 'direct', ...ctxOptions });
   const input = tcpPlugin.create(fake.ctx, {
     listen: '127.0.0.1:0',
-    max_frame_size: 262_144,
+    max_frame_size: 65_536,
     idle_timeout_ms: 300_000,
     max_connections: 4096,
     reassembly_timeout_ms: 30_000,
+    reassembly_max_bytes: 67_108_864,
     ...options,
   });
   await input.start();

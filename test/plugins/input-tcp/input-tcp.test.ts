@@ -8,6 +8,7 @@ import {
   closed, connect, lf, messages, octet, peerOf, record, sendAndEnd, startInput, withoutReceive, type Running,
 } from './harness.ts';
 import type { InputInstance } from '../../../src/core/plugin-api.ts';
+import { DEFAULT_MAX_PENDING_BYTES } from '../../../src/core/reassembly.ts';
 
 const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const running: InputInstance[] = [];
@@ -25,12 +26,17 @@ test.after.each(async () => {
 test('descriptor: type "tcp", input kind, defaults as documented', () => {
   assert.is(tcpPlugin.type, 'tcp');
   assert.is(tcpPlugin.kind, 'input');
-  const defaults = Value.Default(TcpInputOptions, {});
-  assert.equal(defaults, { listen: '127.0.0.1:7971', max_frame_size: 262144, idle_timeout_ms: 300000, max_connections: 4096, reassembly_timeout_ms: 30000 });
+  const defaults = Value.Default(TcpInputOptions, {}) as TcpInputOptions;
+  assert.equal(defaults, {
+    listen: '127.0.0.1:7971', max_frame_size: 65536, idle_timeout_ms: 300000, max_connections: 4096,
+    reassembly_timeout_ms: 30000, reassembly_max_bytes: 67108864,
+  });
+  assert.is(defaults.reassembly_max_bytes, DEFAULT_MAX_PENDING_BYTES, 'the core\'s default');
   assert.ok(Value.Check(TcpInputOptions, defaults));
   assert.ok(Value.Check(TcpInputOptions, { ...defaults, listen: '[::1]:7971' }));
   assert.not.ok(Value.Check(TcpInputOptions, { ...defaults, listen: '7971' }));
   assert.not.ok(Value.Check(TcpInputOptions, { ...defaults, extra: true }));
+  assert.not.ok(Value.Check(TcpInputOptions, { ...defaults, reassembly_max_bytes: 65535 }), 'less than one large message');
 });
 
 test('create() refuses a listen address it cannot parse, naming the instance', () => {
