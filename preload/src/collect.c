@@ -3,15 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "scratch.h"
-
-extern char **environ;
+#include "str.h"
 
 uint64_t ogrt_now_us(void)
 {
@@ -33,7 +31,7 @@ size_t ogrt_collect_binpath(char *buf, size_t cap)
 	}
 	/* No /proc (a chroot, a sandbox): the path given to execve. */
 	execfn = (const char *)getauxval(AT_EXECFN);
-	if (execfn == NULL || (len = strlen(execfn)) >= cap)
+	if (execfn == NULL || (len = ogrt_strlen(execfn)) >= cap)
 		return 0;
 	memcpy(buf, execfn, len + 1);
 	return len;
@@ -41,7 +39,7 @@ size_t ogrt_collect_binpath(char *buf, size_t cap)
 
 static void text_set(struct ogrt_text *t, const char *s)
 {
-	size_t len = strlen(s);
+	size_t len = ogrt_strlen(s);
 
 	t->present = 1;
 	t->truncated = len > sizeof t->buf;
@@ -50,22 +48,14 @@ static void text_set(struct ogrt_text *t, const char *s)
 }
 
 /* The first variable of a ':' list that is set (and not empty). */
-static const char *first_set(const char *list)
+static const char *first_set(char *const *envp, const char *list)
 {
-	char name[256];
-
 	while (list != NULL && *list != '\0') {
-		const char *end = strchr(list, ':');
-		size_t len = end ? (size_t)(end - list) : strlen(list);
-		if (len > 0 && len < sizeof name) {
-			const char *v;
-			memcpy(name, list, len);
-			name[len] = '\0';
-			v = getenv(name);
-			if (v != NULL && v[0] != '\0')
-				return v;
-		}
-		list = end ? end + 1 : NULL;
+		const char *end = ogrt_strchrnul(list, ':'), *e;
+		size_t len = (size_t)(end - list);
+		if (len > 0 && (e = ogrt_env_entry(envp, list, len)) != NULL && e[len + 1] != '\0')
+			return e + len + 1;
+		list = *end != '\0' ? end + 1 : end;
 	}
 	return NULL;
 }
@@ -88,17 +78,17 @@ void ogrt_collect_identity(struct ogrt_process *p, const struct ogrt_config *c)
 	if (gethostname(p->hostname, sizeof p->hostname) != 0)
 		p->hostname[0] = '\0';
 	p->hostname[sizeof p->hostname - 1] = '\0';
-	p->hostname_len = strlen(p->hostname);
-	v = c->env_jobid != NULL ? getenv(c->env_jobid) : first_set(c->jobid_vars);
+	p->hostname_len = ogrt_strlen(p->hostname);
+	v = c->env_jobid != NULL ? ogrt_env_get(c->envp, c->env_jobid) : first_set(c->envp, c->jobid_vars);
 	if (v != NULL && v[0] != '\0')
 		text_set(&p->job_id, v);
 	p->pid = getpid();
 	p->ppid = getppid();
 	p->uid = getuid();
 	if (c->username_source == OGRT_USER_ENV) {
-		v = getenv("USER");
+		v = ogrt_env_get(c->envp, "USER");
 		if (v == NULL || v[0] == '\0')
-			v = getenv("LOGNAME");
+			v = ogrt_env_get(c->envp, "LOGNAME");
 		if (v != NULL && v[0] != '\0')
 			text_set(&p->username, v);
 	} else if (c->username_source == OGRT_USER_NSS) {
@@ -171,7 +161,7 @@ void ogrt_collect_cmdline(struct ogrt_record *r, int argc, char **argv, size_t m
 		n = cmdline_from_proc(max, &cut);
 	} else {
 		for (i = 0; i < argc && argv[i] != NULL && !cut; i++) {
-			size_t len = strlen(argv[i]);
+			size_t len = ogrt_strlen(argv[i]);
 			if (i > 0) {
 				if (n == max) {
 					cut = 1;
@@ -190,9 +180,9 @@ void ogrt_collect_cmdline(struct ogrt_record *r, int argc, char **argv, size_t m
 	r->cmdline = (struct ogrt_bytes){ cmdline, n, (unsigned char)cut };
 }
 
-int ogrt_collect_modules(struct ogrt_record *r)
+int ogrt_collect_modules(struct ogrt_record *r, char *const *envp)
 {
-	const char *list = getenv("LOADEDMODULES"), *p;
+	const char *list = ogrt_env_get(envp, "LOADEDMODULES"), *p;
 	struct ogrt_bytes *mods;
 	size_t n = 0;
 
@@ -205,7 +195,7 @@ int ogrt_collect_modules(struct ogrt_record *r)
 		return -1;
 	n = 0;
 	for (p = list; *p;) {
-		const char *end = strchrnul(p, ':');
+		const char *end = ogrt_strchrnul(p, ':');
 		if (end > p)
 			mods[n++] = (struct ogrt_bytes){ p, (size_t)(end - p), 0 };
 		p = *end ? end + 1 : end;
@@ -215,28 +205,19 @@ int ogrt_collect_modules(struct ogrt_record *r)
 	return 0;
 }
 
-/* The environment entry NAME=..., or NULL. */
-static const char *env_entry(const char *name, size_t len)
-{
-	char **e;
-
-	for (e = environ; e != NULL && *e != NULL; e++)
-		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-			return *e;
-	return NULL;
-}
-
-int ogrt_collect_env(struct ogrt_record *r, const char *whitelist)
+int ogrt_collect_env(struct ogrt_record *r, char *const *envp, const char *whitelist)
 {
 	struct ogrt_bytes *env;
 	const char *p;
 	size_t n = 0, cap = 1;
-	char **e;
+	char *const *e;
+	int all;
 
-	if (environ == NULL || whitelist == NULL || whitelist[0] == '\0')
+	if (envp == NULL || whitelist == NULL || whitelist[0] == '\0')
 		return 0;
-	if (strcmp(whitelist, "all") == 0) {
-		for (e = environ; *e != NULL; e++)
+	all = ogrt_streq(whitelist, "all");
+	if (all) {
+		for (e = envp; *e != NULL; e++)
 			cap++;
 	} else {
 		for (p = whitelist; *p; p++)
@@ -245,14 +226,14 @@ int ogrt_collect_env(struct ogrt_record *r, const char *whitelist)
 	env = ogrt_scratch_alloc(cap * sizeof *env);
 	if (env == NULL)
 		return -1;
-	if (strcmp(whitelist, "all") == 0) {
-		for (e = environ; *e != NULL; e++)
-			env[n++] = (struct ogrt_bytes){ *e, strlen(*e), 0 };
+	if (all) {
+		for (e = envp; *e != NULL; e++)
+			env[n++] = (struct ogrt_bytes){ *e, ogrt_strlen(*e), 0 };
 	} else {
 		for (p = whitelist; *p;) {
-			const char *end = strchrnul(p, ':'), *entry;
-			if (end > p && (entry = env_entry(p, (size_t)(end - p))) != NULL)
-				env[n++] = (struct ogrt_bytes){ entry, strlen(entry), 0 };
+			const char *end = ogrt_strchrnul(p, ':'), *entry;
+			if (end > p && (entry = ogrt_env_entry(envp, p, (size_t)(end - p))) != NULL)
+				env[n++] = (struct ogrt_bytes){ entry, ogrt_strlen(entry), 0 };
 			p = *end ? end + 1 : end;
 		}
 	}

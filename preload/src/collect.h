@@ -37,7 +37,8 @@ uint64_t ogrt_now_us(void);
  * buf; returns its length, 0 when unknown. */
 size_t ogrt_collect_binpath(char *buf, size_t cap);
 
-/* Time, host, job id, pids, uid, user name (per c->username_source). */
+/* Time, host, job id, pids, uid, user name (per c->username_source), the
+ * variables from c->envp. */
 void ogrt_collect_identity(struct ogrt_process *p, const struct ogrt_config *c);
 
 /* Fills the fields every record kind shares from p; kind "process" gets the
@@ -49,8 +50,8 @@ void ogrt_record_init(struct ogrt_record *r, const struct ogrt_process *p, const
 void ogrt_collect_cmdline(struct ogrt_record *r, int argc, char **argv, size_t max);
 
 /* LOADEDMODULES split on ':' and the whitelisted (or all) environment
- * variables, into scratch memory. Returns 0, or -1 out of memory. */
-int ogrt_collect_modules(struct ogrt_record *r);
-int ogrt_collect_env(struct ogrt_record *r, const char *whitelist);
+ * variables of envp, into scratch memory. Returns 0, or -1 out of memory. */
+int ogrt_collect_modules(struct ogrt_record *r, char *const *envp);
+int ogrt_collect_env(struct ogrt_record *r, char *const *envp, const char *whitelist);
 
 #endif

@@ -28,6 +28,7 @@
 enum ogrt_username_source { OGRT_USER_ENV, OGRT_USER_NSS, OGRT_USER_NONE };
 
 struct ogrt_config {
+	char *const *envp;       /* the environment the settings came from */
 	int silent, debug_info, dlopen, exit_record;
 	struct ogrt_transport transport;
 	const char *transport_uri;
@@ -40,24 +41,28 @@ struct ogrt_config {
 	unsigned timeout_ms;
 };
 
-/* 1 if OGRT_ACTIVE is exactly "1". */
-int ogrt_config_active(void);
+/* Every function reads the environment from envp (the constructor's third
+ * argument), never with getenv: see str.h. */
 
-/* Reads every setting from the environment. A bad value keeps its default
- * and prints one line to stderr (unless OGRT_SILENT=1). Returns 0, or -1
- * when the transport cannot be used (nothing will be sent). */
-int ogrt_config_load(struct ogrt_config *c);
+/* 1 if OGRT_ACTIVE is exactly "1". */
+int ogrt_config_active(char *const *envp);
+
+/* Reads every setting from envp. A bad value keeps its default and prints
+ * one line to stderr (unless OGRT_SILENT=1). Returns 0, or -1 when the
+ * transport cannot be used (nothing will be sent). */
+int ogrt_config_load(struct ogrt_config *c, char *const *envp);
 
 /* 1 if the executable at path is excluded by OGRT_SKIP_PREFIXES (plain
  * string prefixes) or OGRT_SKIP_PATTERNS (fnmatch(3) patterns matched against
  * the whole path). Reads only those two variables: it runs before any other
  * work. */
-int ogrt_config_skips(const char *path);
+int ogrt_config_skips(char *const *envp, const char *path);
 
 /* Prints the effective settings to stderr (OGRT_DEBUG_INFO=1). */
 void ogrt_config_print(const struct ogrt_config *c);
 
-/* One line `ogrt: ...` on stderr with write(2): no stdio, no locks held. */
-void ogrt_say(const char *a, const char *b, const char *c, const char *d);
+/* One line `ogrt: ...` on stderr with write(2): no stdio, no locks held.
+ * NULL parts are left out. */
+void ogrt_say(const char *a, const char *b, const char *c, const char *d, const char *e);
 
 #endif

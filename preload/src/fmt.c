@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "str.h"
 #include "value.h"
 
 
@@ -183,7 +184,7 @@ size_t ogrt_fmt_header(char *s, const struct ogrt_record *r, int pri)
 	else
 		s[k++] = '-';
 	s[k++] = ' ';
-	i = strlen(r->kind);
+	i = ogrt_strlen(r->kind);
 	memcpy(s + k, r->kind, i);
 	k += i;
 	s[k++] = ' ';

@@ -7,6 +7,7 @@
 
 #include "note.h"
 #include "scratch.h"
+#include "str.h"
 
 /* ---- the set of seen objects, keyed by their program header address ---- */
 
@@ -161,7 +162,7 @@ static int list_one(struct dl_phdr_info *info, size_t size, void *arg)
 	i = w->total++;
 	if (i >= w->cap)
 		return 0;
-	len = strlen(name);
+	len = ogrt_strlen(name);
 	if (w->copy_names) {
 		char *copy = ogrt_scratch_alloc(len + 1);
 		if (copy == NULL) {

@@ -64,18 +64,25 @@ static int send_part(void *ctx, char *msg, size_t len, unsigned part, unsigned p
 	return ogrt_conn_send(ctx, msg, len) != 0 ? -1 : 0;
 }
 
-/* Encodes and sends r over conn (already open), then closes it. */
+/* Encodes and sends r over conn (already open), then closes it. A record
+ * that timed out (the receiver stopped taking records) ends the tracking of
+ * the process: otherwise every later dlopen would wait OGRT_TIMEOUT_MS
+ * again. Failures that cost no waiting (no receiver, no fd) do not. */
 static int send_record(const struct ogrt_record *r, struct ogrt_conn *conn)
 {
 	int rc = ogrt_encode(r, cfg.max_message_size, OGRT_PRI_DEFAULT, msgbuf, send_part, conn);
+	int stop = rc != 0 && conn->error == ETIMEDOUT;
 
 	ogrt_conn_close(conn);
+	if (stop)
+		ogrt_tracking = 0;
 	if (cfg.debug_info) {
 		if (rc == 0)
-			ogrt_say(r->kind, " record sent to ", cfg.transport_uri, NULL);
+			ogrt_say(r->kind, " record sent to ", cfg.transport_uri, NULL, NULL);
 		else
 			ogrt_say(r->kind, " record not sent: ", conn->step ? conn->step : "encode",
-				 conn->step ? errno_name(conn->error) : NULL);
+				 conn->step ? errno_name(conn->error) : NULL,
+				 stop && r->kind[0] != 'p' ? "; no more records from this process" : NULL);
 	}
 	return rc;
 }
@@ -94,13 +101,13 @@ static int open_conn(struct ogrt_conn *conn, const char *kind)
 	if (kind[0] != 'p' && confined_since_start()) {
 		ogrt_tracking = 0;
 		if (cfg.debug_info)
-			ogrt_say(kind, " record not sent: the program is under a seccomp filter", NULL, NULL);
+			ogrt_say(kind, " record not sent: the program is under a seccomp filter", NULL, NULL, NULL);
 		return -1;
 	}
 	if (ogrt_conn_open(conn, &cfg.transport, cfg.timeout_ms) == 0)
 		return 0;
 	if (cfg.debug_info)
-		ogrt_say(kind, " record not sent: ", conn->step, errno_name(conn->error));
+		ogrt_say(kind, " record not sent: ", conn->step, errno_name(conn->error), NULL);
 	return -1;
 }
 
@@ -147,8 +154,8 @@ static void send_process_record(int argc, char **argv)
 			r.signature = (struct ogrt_bytes){ proc.signature, OGRT_UUID_LEN, 0 };
 	}
 	ogrt_collect_cmdline(&r, argc, argv, cfg.cmdline_max);
-	ogrt_collect_modules(&r);
-	ogrt_collect_env(&r, cfg.env_vars);
+	ogrt_collect_modules(&r, cfg.envp);
+	ogrt_collect_env(&r, cfg.envp, cfg.env_vars);
 	state_pid = proc.pid;
 	ogrt_tracking = send_record(&r, &conn) == 0;
 }
@@ -247,20 +254,21 @@ static void after_fork_child(void)
 	pthread_mutex_init(&lock, NULL);
 }
 
-/* glibc passes argc, argv and envp to ELF constructors. */
+/* glibc passes argc, argv and envp to ELF constructors. The environment is
+ * read from envp only: the program's constructors have not run yet, and a
+ * getenv of its own (exported, so ours would bind to it) may need them. */
 __attribute__((constructor)) static void ogrt_init(int argc, char **argv, char **envp)
 {
 	int saved_errno = errno;
 
-	(void)envp;
 	/* A setuid/setgid program (AT_SECURE; only possible through
 	 * /etc/ld.so.preload) would let the caller's OGRT_TRANSPORT make it send
 	 * to any socket with its privileges: not tracked. */
-	if (&ogrt_preload_instance != &ogrt_preload_instance_self || !ogrt_config_active() || getauxval(AT_SECURE))
+	if (&ogrt_preload_instance != &ogrt_preload_instance_self || !ogrt_config_active(envp) || getauxval(AT_SECURE))
 		goto out;
 	/* The skip filters come before any other work. */
 	proc.binpath_len = ogrt_collect_binpath(proc.binpath, sizeof proc.binpath);
-	if (ogrt_config_skips(proc.binpath) || ogrt_config_load(&cfg) != 0)
+	if (ogrt_config_skips(envp, proc.binpath) || ogrt_config_load(&cfg, envp) != 0)
 		goto out;
 	if (cfg.debug_info)
 		ogrt_config_print(&cfg);

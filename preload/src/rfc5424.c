@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "str.h"
 
 #define SHORT_CAP 255
 
@@ -54,7 +55,7 @@ static size_t do_fields(const struct ogrt_record *r, size_t long_cap, struct ogr
 
 	for (i = 0; i < N_FIELDS; i++) {
 		const struct field *f = &fields[i];
-		size_t name_len = strlen(f->name), cap = f->kind == F_LONG ? long_cap : SHORT_CAP;
+		size_t name_len = ogrt_strlen(f->name), cap = f->kind == F_LONG ? long_cap : SHORT_CAP;
 		int64_t v;
 
 		if (f->kind == F_SHORT || f->kind == F_LONG) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "rfc5424.h"
+#include "str.h"
 
 static int parse_port(const char *s, in_port_t *port)
 {
@@ -33,8 +34,8 @@ static int parse_inet(const char *s, struct ogrt_transport *t)
 	in_port_t port;
 
 	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL || close[1] != ':')
+		const char *close = ogrt_strchrnul(s, ']');
+		if (*close == '\0' || close[1] != ':')
 			return -EINVAL;
 		len = (size_t)(close - s - 1);
 		if (len >= sizeof host)
@@ -43,7 +44,10 @@ static int parse_inet(const char *s, struct ogrt_transport *t)
 		host[len] = '\0';
 		colon = close + 1;
 	} else {
-		colon = strrchr(s, ':');
+		colon = NULL;
+		for (const char *p = s; *p != '\0'; p++)
+			if (*p == ':')
+				colon = p;
 		if (colon == NULL || (size_t)(colon - s) >= sizeof host)
 			return -EINVAL;
 		len = (size_t)(colon - s);
@@ -53,7 +57,7 @@ static int parse_inet(const char *s, struct ogrt_transport *t)
 	if (parse_port(colon + 1, &port) != 0)
 		return -EINVAL;
 	memset(&t->addr, 0, sizeof t->addr);
-	if (strcmp(host, "localhost") == 0)
+	if (ogrt_streq(host, "localhost"))
 		memcpy(host, "127.0.0.1", sizeof "127.0.0.1");
 	if (s[0] != '[' && inet_pton(AF_INET, host, &t->addr.in.sin_addr) == 1) {
 		t->addr.in.sin_family = AF_INET;
@@ -73,9 +77,9 @@ static int parse_inet(const char *s, struct ogrt_transport *t)
 int ogrt_transport_parse(const char *uri, struct ogrt_transport *t)
 {
 	memset(t, 0, sizeof *t);
-	if (strncmp(uri, "unix://", 7) == 0) {
+	if (ogrt_has_prefix(uri, "unix://")) {
 		const char *path = uri + 7;
-		size_t len = strlen(path);
+		size_t len = ogrt_strlen(path);
 		if (path[0] != '/' || len >= sizeof t->addr.un.sun_path)
 			return -EINVAL;
 		t->kind = OGRT_TRANSPORT_UNIX;
@@ -84,11 +88,11 @@ int ogrt_transport_parse(const char *uri, struct ogrt_transport *t)
 		t->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
 		return 0;
 	}
-	if (strncmp(uri, "tcp://", 6) == 0) {
+	if (ogrt_has_prefix(uri, "tcp://")) {
 		t->kind = OGRT_TRANSPORT_TCP;
 		return parse_inet(uri + 6, t);
 	}
-	if (strncmp(uri, "udp://", 6) == 0) {
+	if (ogrt_has_prefix(uri, "udp://")) {
 		t->kind = OGRT_TRANSPORT_UDP;
 		return parse_inet(uri + 6, t);
 	}

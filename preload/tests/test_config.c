@@ -10,6 +10,8 @@
 #include "rfc5424.h"
 #include "tap.h"
 
+extern char **environ;
+
 static const char *const vars[] = { "OGRT_ACTIVE", "OGRT_TRANSPORT", "OGRT_SILENT", "OGRT_DEBUG_INFO", "OGRT_ENV_JOBID",
 				    "OGRT_JOBID_VARS", "OGRT_USERNAME_SOURCE", "OGRT_ENV_VARS", "OGRT_SKIP_PREFIXES",
 				    "OGRT_SKIP_PATTERNS", "OGRT_MAX_MESSAGE_SIZE", "OGRT_CMDLINE_MAX", "OGRT_TIMEOUT_MS",
@@ -30,7 +32,7 @@ static int load(struct ogrt_config *c, char *err, size_t cap)
 
 	fflush(stderr);
 	dup2(fd, 2);
-	rc = ogrt_config_load(c);
+	rc = ogrt_config_load(c, environ);
 	dup2(saved, 2);
 	close(saved);
 	n = pread(fd, err, cap - 1, 0);
@@ -47,11 +49,11 @@ int main(void)
 	int rc;
 
 	clear_env();
-	TAP_CHECK("OGRT_ACTIVE unset is inactive", !ogrt_config_active(), "active");
+	TAP_CHECK("OGRT_ACTIVE unset is inactive", !ogrt_config_active(environ), "active");
 	setenv("OGRT_ACTIVE", "1", 1);
-	TAP_CHECK("OGRT_ACTIVE=1 is active", ogrt_config_active(), "inactive");
+	TAP_CHECK("OGRT_ACTIVE=1 is active", ogrt_config_active(environ), "inactive");
 	setenv("OGRT_ACTIVE", "true", 1);
-	TAP_CHECK("OGRT_ACTIVE=true is inactive", !ogrt_config_active(), "active");
+	TAP_CHECK("OGRT_ACTIVE=true is inactive", !ogrt_config_active(environ), "active");
 
 	rc = load(&c, err, sizeof err);
 	TAP_CHECK("defaults", rc == 0 && err[0] == '\0' && c.max_message_size == OGRT_MESSAGE_SIZE_DEFAULT &&
@@ -97,14 +99,14 @@ int main(void)
 	TAP_CHECK("a bad transport is reported", rc == -1 && strstr(err, "ogrt: OGRT_TRANSPORT: ") != NULL, "rc %d err %s", rc, err);
 
 	clear_env();
-	TAP_CHECK("no skip filters skip nothing", !ogrt_config_skips("/usr/bin/true"), "skipped");
+	TAP_CHECK("no skip filters skip nothing", !ogrt_config_skips(environ, "/usr/bin/true"), "skipped");
 	setenv("OGRT_SKIP_PREFIXES", ":/opt/:/usr/bin/", 1);
-	TAP_CHECK("skip prefix", ogrt_config_skips("/usr/bin/true") && !ogrt_config_skips("/usr/local/bin/x"), "wrong");
+	TAP_CHECK("skip prefix", ogrt_config_skips(environ, "/usr/bin/true") && !ogrt_config_skips(environ, "/usr/local/bin/x"), "wrong");
 	unsetenv("OGRT_SKIP_PREFIXES");
 	setenv("OGRT_SKIP_PATTERNS", "*/python3*:/home/*/.cache/*", 1);
 	TAP_CHECK("skip patterns (fnmatch, whole path)",
-		  ogrt_config_skips("/usr/bin/python3.11") && ogrt_config_skips("/home/a/.cache/x/bin") &&
-			  !ogrt_config_skips("/usr/bin/perl"),
+		  ogrt_config_skips(environ, "/usr/bin/python3.11") && ogrt_config_skips(environ, "/home/a/.cache/x/bin") &&
+			  !ogrt_config_skips(environ, "/usr/bin/perl"),
 		  "wrong");
 	return tap_exit();
 }

@@ -93,7 +93,7 @@ else notok "link a shared library with the signature" "gcc failed"; fi
 
 for ldname in bfd gold; do
 	if ! command -v ld.$ldname >/dev/null 2>&1; then
-		echo "# ld.$ldname not installed: not checked"
+		notok "ld.$ldname --gc-sections keeps the note" "ld.$ldname not installed (Debian package binutils)"
 		continue
 	fi
 	if gcc -fuse-ld=$ldname -Wl,--gc-sections "$T/main.c" "$T/sig.o" -o "$T/gc-$ldname" 2>"$T/err"; then

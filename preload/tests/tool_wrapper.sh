@@ -172,5 +172,5 @@ EOF
 			notok "CMake with ogrt-cc as CMAKE_C_LINKER_LAUNCHER" "$a / $b"
 	else notok "CMake with ogrt-cc as CMAKE_C_LINKER_LAUNCHER" "$(tail -5 "$T/err")"; fi
 else
-	echo "# cmake not installed: CMake recipe not checked"
+	notok "CMake with -B in the linker flags" "cmake not installed (Debian package cmake)"
 fi

@@ -88,11 +88,16 @@ function receiverApi(transport: string, all: () => Buffer[], reset: () => void, 
   };
 }
 
-/** A unix datagram socket at dir/ogrt.sock, served by the C helper. */
-export async function unixReceiver(dir: string, name = 'ogrt.sock'): Promise<Receiver> {
+/**
+ * A unix datagram socket at dir/ogrt.sock, served by the C helper. With
+ * stallAfter = N it takes N datagrams, then stops reading with its queue full
+ * (a receiver that hangs mid-run).
+ */
+export async function unixReceiver(dir: string, name = 'ogrt.sock', stallAfter?: number): Promise<Receiver> {
   buildPreload();
   const sock = path.join(dir, name);
-  const child = spawn(RECEIVER, ['unix', sock], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const args = stallAfter === undefined ? ['unix', sock] : ['stall-after', String(stallAfter), sock];
+  const child = spawn(RECEIVER, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const frames = new Frames();
   let ready = false;
   let start = 0;
@@ -105,12 +110,13 @@ export async function unixReceiver(dir: string, name = 'ogrt.sock'): Promise<Rec
     }
     frames.push(chunk);
   });
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   await waitFor(() => ready, 5000, 'unix receiver ready');
   return receiverApi(
     `unix://${sock}`,
     () => frames.messages.slice(start),
     () => { start = frames.messages.length; },
-    () => new Promise((resolve) => { child.on('close', () => resolve()); child.stdin.end(); }),
+    () => { child.stdin.end(); return closed; },
   );
 }
 
@@ -157,11 +163,11 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
   return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C', ...extra };
 }
 
-/** Runs cmd under LD_PRELOAD=libogrt.so OGRT_ACTIVE=1 with env (unless overridden). */
-export function runPreloaded(cmd: string, args: string[], env: Record<string, string>, opts: { input?: string } = {}): Promise<RunResult> {
+/** Runs cmd under LD_PRELOAD=libogrt.so OGRT_ACTIVE=1 with env (unless overridden; opts.plain: env alone). */
+export function runPreloaded(cmd: string, args: string[], env: Record<string, string>, opts: { input?: string; plain?: boolean } = {}): Promise<RunResult> {
   buildPreload();
   const t0 = process.hrtime.bigint();
-  const child = spawn(cmd, args, { env: { LD_PRELOAD: LIB, OGRT_ACTIVE: '1', ...env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { env: opts.plain ? env : { LD_PRELOAD: LIB, OGRT_ACTIVE: '1', ...env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout!.on('data', (c: Buffer) => out.push(c));
@@ -176,6 +182,32 @@ export function runPreloaded(cmd: string, args: string[], env: Record<string, st
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), ms: Number(process.hrtime.bigint() - t0) / 1e6, pid: child.pid ?? -1 });
     });
   });
+}
+
+/** Runs cmd without the library (env exactly as given); same result shape as runPreloaded. */
+export function runPlain(cmd: string, args: string[], env: Record<string, string>): Promise<RunResult> {
+  return runPreloaded(cmd, args, env, { plain: true });
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * What a variant adds to a program's wall time: `pairs` rounds of (plain run,
+ * variant run) back to back, the median of the differences. Pairing keeps
+ * the machine's background load out of the comparison.
+ */
+export async function pairedAddedMs(pairs: number, plainRun: () => Promise<RunResult>, variantRun: () => Promise<RunResult>): Promise<{ added: number; diffs: number[] }> {
+  const diffs: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const a = await plainRun();
+    const b = await variantRun();
+    diffs.push(b.ms - a.ms);
+  }
+  return { added: median(diffs), diffs };
 }
 
 /** gcc with -Werror into dir; throws with the compiler's output on failure. */

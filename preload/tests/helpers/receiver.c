@@ -5,6 +5,10 @@
  *                             datagram to stdout as `LEN SP BYTES` (RFC 6587
  *                             framing, like the TCP transport)
  *   receiver stall-unix PATH  bind one and fill its queue, never read
+ *   receiver stall-after N PATH  a queue that takes N datagrams, then is
+ *                             full: a receiver that hangs in the middle of
+ *                             a program's run; at stdin EOF it prints them
+ *                             like `unix`
  *   receiver stall-tcp        listen on 127.0.0.1:0 with a full backlog,
  *                             never accept; prints the port
  *
@@ -90,28 +94,66 @@ static void serve_unix(int fd)
 static void wait_stdin_eof(void)
 {
 	char c[256];
+	ssize_t n;
 
-	while (read(STDIN_FILENO, c, sizeof c) > 0 || errno == EINTR)
+	while ((n = read(STDIN_FILENO, c, sizeof c)) > 0 || (n < 0 && errno == EINTR))
 		;
 	exit(0);
 }
 
-static void stall_unix(const char *path)
+/* Fills fd's receive queue with 1-byte datagrams ("x") until senders block.
+ * A sender is also stopped by its own send buffer, so a fresh socket takes
+ * over when one is full; the queue is full when a fresh one cannot send. */
+static void stall_queue(int fd)
 {
-	int fd = unix_dgram(path), tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	struct sockaddr_un a;
 	socklen_t len = sizeof a;
-	int small = 4096;
+	long sent;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	getsockname(fd, (struct sockaddr *)&a, &len);
-	if (tx < 0 || connect(tx, (struct sockaddr *)&a, len) != 0)
-		die("connect");
-	memset(buf, 'x', 2048);
-	while (send(tx, buf, 2048, 0) >= 0)
-		;
+	do {
+		int tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (tx < 0 || connect(tx, (struct sockaddr *)&a, len) != 0)
+			die("connect");
+		for (sent = 0; send(tx, "x", 1, 0) == 1; sent++)
+			;
+		if (errno != EAGAIN)
+			die("send");
+	} while (sent > 0); /* the sockets stay open: their datagrams stay queued */
+}
+
+static void stall_unix(const char *path)
+{
+	stall_queue(unix_dgram(path));
 	write_all("ready\n", 6);
 	wait_stdin_eof();
+}
+
+/* Room for exactly n datagrams, then a full queue. At stdin EOF, prints
+ * (like serve_unix) the datagrams that are not its own and exits. */
+static void stall_after(long n, const char *path)
+{
+	int fd = unix_dgram(path);
+	char c[256];
+	ssize_t got;
+
+	stall_queue(fd);
+	for (long i = 0; i < n; i++)
+		if (recv(fd, buf, sizeof buf, 0) < 0)
+			die("recv");
+	write_all("ready\n", 6);
+	while ((got = read(STDIN_FILENO, c, sizeof c)) > 0 || (got < 0 && errno == EINTR))
+		;
+	while ((got = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0 || errno == EINTR) {
+		char head[32];
+		int h;
+		if (got < 0 || (got == 1 && buf[0] == 'x'))
+			continue;
+		h = snprintf(head, sizeof head, "%zd ", got);
+		write_all(head, (size_t)h);
+		write_all(buf, (size_t)got);
+	}
+	exit(0);
 }
 
 static void stall_tcp(void)
@@ -143,10 +185,12 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "unix") == 0)
 		serve_unix(unix_dgram(argv[2]));
+	if (argc == 4 && strcmp(argv[1], "stall-after") == 0 && atol(argv[2]) > 0)
+		stall_after(atol(argv[2]), argv[3]);
 	if (argc == 3 && strcmp(argv[1], "stall-unix") == 0)
 		stall_unix(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "stall-tcp") == 0)
 		stall_tcp();
-	fprintf(stderr, "usage: receiver unix PATH | stall-unix PATH | stall-tcp\n");
+	fprintf(stderr, "usage: receiver unix PATH | stall-after N PATH | stall-unix PATH | stall-tcp\n");
 	return 2;
 }
