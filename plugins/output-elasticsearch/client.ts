@@ -244,6 +244,23 @@ export function errorOf(body: unknown): { type?: string; reason?: string } {
   return {};
 }
 
+/**
+ * The REST compatibility versions a server named when it refused our media
+ * type (400 media_type_header_exception), newest first. Elasticsearch 8
+ * says in `caused_by.reason`: "Accept version must be either version 8 or 7,
+ * but found 9. …". Empty when the answer does not say.
+ */
+export function acceptedCompatVersions(e: StoreError): number[] {
+  if (e.kind !== 'http' || e.status !== 400 || e.errorType !== 'media_type_header_exception') return [];
+  const error = (e.body as any)?.error;
+  const reasons = [error?.caused_by?.reason, error?.reason, ...(Array.isArray(error?.root_cause) ? error.root_cause.map((c: any) => c?.reason) : [])];
+  for (const reason of reasons) {
+    const m = typeof reason === 'string' ? /must be either version (\d+) or (\d+)/.exec(reason) : null;
+    if (m !== null) return [Number(m[1]), Number(m[2])].sort((a, b) => b - a);
+  }
+  return [];
+}
+
 function parseRetryAfter(value: unknown): number | undefined {
   const s = Array.isArray(value) ? value[0] : value;
   if (typeof s !== 'string' || !/^\d+$/.test(s)) return undefined;

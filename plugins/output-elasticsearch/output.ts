@@ -7,7 +7,7 @@
  */
 import type { Batch, OgrtRecord, OutputContext, OutputInstance, SendResult } from '../../src/core/plugin-api.ts';
 import { readSecret, readSecretSync, type ResolvedConfig } from './config.ts';
-import { createStoreClient, toStoreError, type StoreClient, type StoreError } from './client.ts';
+import { acceptedCompatVersions, createStoreClient, toStoreError, type StoreClient, type StoreError } from './client.ts';
 import { createBulkBuilder, readBulkResponse, type BulkBuilder } from './bulk.ts';
 import { buildTemplate } from './template.ts';
 import { ProblemLog } from './problem-log.ts';
@@ -83,15 +83,16 @@ export class ElasticsearchOutput implements OutputInstance {
       if (this.serverMajor > 0) this.client.setServerMajor(this.serverMajor);
     } catch (err) {
       const e = toStoreError(err);
-      // GET / needs the `monitor` privilege, which a writer may lack: go on without the version.
+      // GET / needs the `monitor` privilege, which a writer may lack: go on
+      // without the version; compatible() learns it from the first refusal.
       if (!(e.kind === 'http' && e.status === 403)) return this.requestFailure(e, 'info');
     }
 
     const name = this.cfg.templateName;
     try {
       if (this.cfg.manageTemplate) {
-        await this.client.putTemplate(name, buildTemplate(this.cfg));
-      } else if (!(await this.client.templateExists(name))) {
+        await this.compatible(() => this.client.putTemplate(name, buildTemplate(this.cfg)));
+      } else if (!(await this.compatible(() => this.client.templateExists(name)))) {
         this.problems.warn('template-missing', { template: name }, `index template "${name}" does not exist (manage_template = false): new indexes get dynamic mappings`);
       }
     } catch (err) {
@@ -120,7 +121,7 @@ export class ElasticsearchOutput implements OutputInstance {
     if (built.positions.length === 0) return result;
     let outcome;
     try {
-      const resp = await this.client.bulk(built.body, this.cfg.pipeline, this.ctx.signal);
+      const resp = await this.compatible(() => this.client.bulk(built.body, this.cfg.pipeline, this.ctx.signal));
       outcome = readBulkResponse(resp, built.positions);
     } catch (err) {
       const e = toStoreError(err);
@@ -159,6 +160,28 @@ export class ElasticsearchOutput implements OutputInstance {
     const a = await this.sendRange(records, from, mid);
     const b = await this.sendRange(records, mid, to);
     return { retry: [...a.retry, ...b.retry], rejected: [...a.rejected, ...b.rejected], reason: a.reason ?? b.reason, retryAfterMs: a.retryAfterMs ?? b.retryAfterMs };
+  }
+
+  /**
+   * Runs a request; if the server refused its REST compatibility headers and
+   * named the versions it accepts, switches to the newest of those and runs
+   * it once more. This is how the version is learnt when GET / is not allowed
+   * (a writer role without the `monitor` privilege): client 9 asks for
+   * compatible-with=9 by default, which Elasticsearch 8 refuses on every
+   * request.
+   */
+  private async compatible<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      const e = toStoreError(err);
+      const major = acceptedCompatVersions(e)[0];
+      if (major === undefined || major === this.serverMajor) throw e;
+      this.serverMajor = major;
+      this.client.setServerMajor(major);
+      this.ctx.log.info({ nodes: this.cfg.displayNodes, compatible_with: major }, `the store refused our REST compatibility headers and accepts ${major}; using REST compatibility ${major} from now on`);
+      return request();
+    }
   }
 
   /** Decides on a failed request (no per-item answer). */

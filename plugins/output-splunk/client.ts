@@ -120,6 +120,11 @@ export class HecClient {
     });
   }
 
+  /** Ends every request in flight (they fail as transport errors); later requests open new connections. */
+  abortInFlight(): void {
+    this.agent.destroy();
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -26,11 +26,11 @@ export const OptionsSchema = Type.Object(
     }),
     ack_poll_ms: Type.Integer({ default: 1000, minimum: 10, description: 'use_ack: interval between polls of /services/collector/ack.' }),
     ack_timeout_ms: Type.Integer({
-      default: 45000,
+      default: 20000,
       minimum: 100,
-      description: 'use_ack: a batch not acknowledged after this long is retried (may duplicate); keep it below the output\'s send_timeout_ms.',
+      description: 'use_ack: a batch not acknowledged after this long is retried (may duplicate); keep timeout_ms + ack_timeout_ms below the output\'s send_timeout_ms (default 60000).',
     }),
-    timeout_ms: Type.Integer({ default: 30000, minimum: 100, description: 'Timeout of one HTTP request.' }),
+    timeout_ms: Type.Integer({ default: 30000, minimum: 100, description: 'Timeout of one HTTP request (with use_ack, timeout_ms + ack_timeout_ms must stay below send_timeout_ms).' }),
   },
   { additionalProperties: false },
 );

@@ -3,13 +3,18 @@
  * the answer body decides the SendResult:
  *   0                          → ok (with use_ack: once acknowledged)
  *   503 / 9 busy, 5xx, 429     → retry
- *   401/403, codes 1–4 (token) → reject, logged once; the token is re-read
+ *   401/403, codes 1–4 (token) → retry, logged once while it lasts; the token
+ *                                is re-read before each send until HEC takes
+ *                                it, so fixing it loses nothing
  *   7 incorrect index          → events before `invalid-event-number` are
  *                                stored, that one and the rest rejected
  *                                (they carry the same index)
  *   6, 12, 13, 15 bad event    → before N stored, N rejected, after N retried
- *                                (HEC stops at the first bad event)
- *   3xx, 404/405, 10/11/14     → retry, logged once (a URL or token setting)
+ *                                (HEC stops at the first bad event); without
+ *                                N (not HEC's own answer) the batch is retried
+ *   413                        → halved until it fits; one event alone: rejected
+ *   3xx, 404/405, 10/11/14,    → retry, logged once (a URL, proxy or token
+ *   4xx that is not HEC's        setting)
  * HEC cannot deduplicate: delivery is at least once (README).
  */
 import type { Batch, OgrtRecord, OutputContext, OutputInstance, SendResult } from '../../src/core/plugin-api.ts';
@@ -48,6 +53,13 @@ export class SplunkOutput implements OutputInstance {
     this.acks = cfg.useAck
       ? new AckPoller(this.client, cfg.ackPollMs, cfg.ackTimeoutMs, (m) => this.problems.warn('ack-poll', {}, m))
       : undefined;
+    // At the shutdown deadline: end waits for acks and requests in flight (their batches stay unflushed, not lost).
+    const abort = () => {
+      this.acks?.stop();
+      this.client.abortInFlight();
+    };
+    if (ctx.signal.aborted) abort();
+    else ctx.signal.addEventListener('abort', abort, { once: true });
   }
 
   /** Reports whether HEC is reachable; never fails the server. */
@@ -103,15 +115,28 @@ export class SplunkOutput implements OutputInstance {
       this.metric(code === 9 ? 'server_busy' : 'http_5xx');
       return all(from, to, reason);
     }
+    if (a.status === 413) {
+      // One event alone is too large: no retry will make it fit.
+      this.metric('http_4xx');
+      return rejectAll(from, to, `event larger than HEC accepts (max_content_length): ${reason}`);
+    }
     if (a.status === 401 || a.status === 403 || (code !== undefined && TOKEN_CODES.has(code))) {
       this.tokenRefused = true;
       this.problems.error('token', { error_type: 'auth', status: a.status, hec_code: code, token: this.cfg.token.label },
-        `HEC refused the token (${this.cfg.token.label}): ${reason}; batches are dead-lettered until the token is fixed (it is re-read before each batch)`);
+        `HEC refused the token (${this.cfg.token.label}): ${reason}; retrying, events wait in the queue and the token is re-read before each try`);
       this.metric('auth');
-      return rejectAll(from, to, reason);
+      return all(from, to, reason);
     }
     const invalid = a.body?.['invalid-event-number'];
-    const n = typeof invalid === 'number' && invalid >= 0 && invalid < to - from ? from + invalid : from;
+    const numbered = typeof invalid === 'number' && Number.isInteger(invalid) && invalid >= 0 && invalid < to - from;
+    const n = numbered ? from + invalid : from;
+    if (code !== undefined && BAD_EVENT_CODES.has(code) && !numbered) {
+      // HEC names the bad event; an answer that does not is from something else (a proxy): no event is to blame.
+      this.problems.error(`bad-event-unnumbered-${code}`, { error_type: 'http_4xx', status: a.status, hec_code: code, url: `${this.cfg.origin}${this.cfg.eventPath}` },
+        `HEC answered ${reason} without invalid-event-number; not blaming any event, retrying the batch (check url and proxies)`);
+      this.metric('http_4xx');
+      return all(from, to, reason);
+    }
     if (code === 7) {
       this.problems.error('index', { error_type: 'incorrect_index', hec_code: 7, index: this.cfg.index }, `HEC: incorrect index "${this.cfg.index}" (not allowed for this token): ${reason}`);
       this.metric('incorrect_index');
@@ -121,8 +146,9 @@ export class SplunkOutput implements OutputInstance {
       this.metric('invalid_event');
       return { retry: [...this.acceptedBefore(from, n), ...range(n + 1, to)], rejected: [{ index: n, reason }], reason };
     }
-    // Redirects, unknown paths, channel/ack settings: fixed by an operator, not by the data.
-    if (a.status < 400 || a.status === 404 || a.status === 405 || (code !== undefined && CONFIG_CODES.has(code))) {
+    // Redirects, unknown paths, channel/ack settings, answers that are not
+    // HEC's (no code: a proxy's page): fixed by an operator, not by the data.
+    if (a.status < 400 || a.status === 404 || a.status === 405 || code === undefined || CONFIG_CODES.has(code)) {
       this.problems.error(`config-${a.status}-${code}`, { error_type: 'http_4xx', status: a.status, hec_code: code, url: `${this.cfg.origin}${this.cfg.eventPath}` }, `HEC answered ${reason}; check url and the token settings; retrying`);
       this.metric('http_4xx');
       return all(from, to, reason);

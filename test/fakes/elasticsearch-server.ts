@@ -7,13 +7,18 @@
  *    it), OpenSearch's `distribution: "opensearch"` and no header otherwise;
  *  - REST compatibility headers (`compatible-with=N`): an N the server
  *    version does not accept gives 400 media_type_header_exception;
- *  - PUT/GET/HEAD _index_template; new indexes take the mappings of the
- *    matching template with the highest priority; data streams;
+ *  - PUT/GET/HEAD/DELETE _index_template; new indexes take the mappings of
+ *    the matching template with the highest priority; data streams;
+ *    DELETE /<index pattern>, /<index>/_refresh (for the real-cluster suite's
+ *    cleanup when it is pointed at this fake);
  *  - _bulk NDJSON with per-item results (201 created / 200 updated / 409
  *    version conflict on create), `errors` true/false, documents stored by
  *    index + _id, mapping checks of typed fields (document_parsing_exception,
  *    OpenSearch: mapper_parsing_exception);
- *  - ApiKey / Basic auth → 401 with the server's error body.
+ *  - ApiKey / Basic auth → 401 with the server's error body; a caller
+ *    without a cluster privilege (option privileges: `monitor` for GET /,
+ *    `manage_index_templates` for _index_template) gets 403
+ *    security_exception, as a writer-only role does.
  * Failure injection: failNext (whole-request status), rejectItems (per-item
  * 429 es_rejected_execution_exception), mappingErrorWhen (per-item 400),
  * holdBulk (slow store), stop/restart (connection refused).
@@ -38,6 +43,8 @@ export interface FakeEsOptions {
   keepBodies?: boolean;
   /** Serve https with this certificate (see TEST_TLS). */
   tls?: { cert: string; key: string };
+  /** Cluster privileges of the caller (default: all). Without `monitor`, GET / answers 403 and the version stays unknown to it. */
+  privileges?: { monitor?: boolean; manage_index_templates?: boolean };
 }
 
 /**
@@ -114,6 +121,7 @@ export class FakeElasticsearch {
   private readonly keepBodies: boolean;
   private readonly tls: { cert: string; key: string } | undefined;
   private lostAnswers = 0;
+  private readonly privileges: { monitor: boolean; manage_index_templates: boolean };
   port = 0;
 
   private constructor(opts: FakeEsOptions) {
@@ -122,6 +130,7 @@ export class FakeElasticsearch {
     this.auth = { apiKey: opts.apiKey, basic: opts.basic };
     this.keepBodies = opts.keepBodies ?? true;
     this.tls = opts.tls;
+    this.privileges = { monitor: opts.privileges?.monitor ?? true, manage_index_templates: opts.privileges?.manage_index_templates ?? true };
     this.server = this.createServer();
   }
 
@@ -257,7 +266,7 @@ export class FakeElasticsearch {
     const path = url.pathname;
     this.requests.push({ method, path, headers: req.headers, body: this.keepBodies ? body : undefined });
 
-    const denied = this.checkAuth(req, path);
+    const denied = this.checkAuth(req, path) ?? this.checkPrivileges(method, path);
     if (denied) return denied;
     const badHeader = this.checkCompat(req, body.length > 0);
     if (badHeader) return badHeader;
@@ -270,6 +279,10 @@ export class FakeElasticsearch {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) return { status: 200, body: this.info() };
     const tpl = /^\/_index_template\/([^/]+)$/.exec(path);
     if (tpl) return this.indexTemplate(method, decodeURIComponent(tpl[1]), body);
+    if (method === 'DELETE') return this.deleteIndexes(decodeURIComponent(path.slice(1)));
+    if (/^\/[^/]+\/_refresh$/.test(path) && (method === 'POST' || method === 'GET')) {
+      return { status: 200, body: { _shards: { total: 1, successful: 1, failed: 0 } } };
+    }
     const bulk = /^(?:\/([^/_][^/]*))?\/_bulk$/.exec(path);
     if (bulk && (method === 'POST' || method === 'PUT')) {
       if (this.gate) {
@@ -324,6 +337,21 @@ export class FakeElasticsearch {
     };
   }
 
+  private checkPrivileges(method: string, path: string): { status: number; body: unknown } | undefined {
+    let action: string | undefined;
+    let granted = '';
+    if (path === '/' && !this.privileges.monitor) {
+      action = 'cluster:monitor/main';
+      granted = 'monitor,manage,all';
+    } else if (path.startsWith('/_index_template/') && !this.privileges.manage_index_templates) {
+      action = method === 'GET' || method === 'HEAD' ? 'indices:admin/index_template/get' : 'indices:admin/index_template/put';
+      granted = 'manage_index_templates,manage,all';
+    }
+    if (action === undefined) return undefined;
+    const reason = `action [${action}] is unauthorized for user [ogrt_writer] with effective roles [ogrt_writer], this action is granted by the cluster privileges [${granted}]`;
+    return { status: 403, body: esError('security_exception', reason, 403) };
+  }
+
   /** Elasticsearch accepts compatible-with = its major or the one before; Content-Type counts only with a body. */
   private checkCompat(req: http.IncomingMessage, hasBody: boolean): { status: number; body: unknown } | undefined {
     if (this.flavor !== 'elasticsearch') return undefined;
@@ -340,7 +368,19 @@ export class FakeElasticsearch {
     return undefined;
   }
 
+  /** DELETE /<index or pattern>: documents are gone (the real-cluster suite cleans up this way). */
+  private deleteIndexes(expr: string): { status: number; body: unknown } {
+    const names = [...this.indexes.keys()].filter((n) => expr.split(',').some((p) => globMatch(p, n)));
+    for (const n of names) this.indexes.delete(n);
+    for (const [stream, backing] of this.streams) if (names.includes(backing)) this.streams.delete(stream);
+    return { status: 200, body: { acknowledged: true } };
+  }
+
   private indexTemplate(method: string, name: string, body: string): { status: number; body?: unknown } {
+    if (method === 'DELETE') {
+      if (!this.templates.delete(name)) return { status: 404, body: esError('resource_not_found_exception', `index_template [${name}] missing`, 404) };
+      return { status: 200, body: { acknowledged: true } };
+    }
     if (method === 'PUT' || method === 'POST') {
       let t: any;
       try {

@@ -17,7 +17,9 @@
  *  - GET /services/collector/health: 200 code 17 "HEC is healthy", 503 code
  *    18 while busy.
  * Failure injection: busyNext (503 code 9 "Server is busy"), failNext (any
- * status), holdAcks, stop/restart (connection refused).
+ * status), badEventWhen (a per-event error such as code 13 at event N, with
+ * the events before N indexed as HEC does), holdEvents (a slow HEC: event
+ * posts wait), holdAcks, stop/restart (connection refused).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -40,6 +42,8 @@ export interface ReceivedEvent {
   readonly channel?: string;
 }
 
+const EVENT_PATHS: ReadonlySet<string> = new Set(['/services/collector/event', '/services/collector', '/services/collector/event/1.0']);
+
 export const DEFAULT_HEC_TOKEN = '00000000-0000-4000-8000-000000000001';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,6 +56,8 @@ export class FakeHec {
   port = 0;
   /** While true, acks stay false (indexing not finished). */
   holdAcks = false;
+  /** Returns the error HEC gives this event (e.g. code 13), or undefined; checked after the built-in checks. */
+  badEventWhen: ((event: any) => { text: string; code: number } | undefined) | undefined;
 
   private readonly received: ReceivedEvent[] = [];
   private readonly acked = new Map<string, Map<number, boolean>>();
@@ -60,6 +66,8 @@ export class FakeHec {
   private failures: { remaining: number; status: number; body: unknown }[] = [];
   private server: http.Server;
   private readonly tls: FakeHecOptions['tls'];
+  private gate: Promise<void> | undefined;
+  private held = 0;
 
   private constructor(opts: FakeHecOptions) {
     this.tokens = new Set(opts.tokens ?? [DEFAULT_HEC_TOKEN]);
@@ -85,14 +93,34 @@ export class FakeHec {
     return [...this.received];
   }
 
+  /** Number of event objects in each event POST received so far (answered or not), in order. */
+  eventsPerPost(): number[] {
+    return this.requests.filter((r) => r.method === 'POST' && EVENT_PATHS.has(r.path)).map((r) => splitEvents(r.body).events.length);
+  }
+
   /** The next `n` event posts get 503 {"text":"Server is busy","code":9}. */
   busyNext(n: number): void {
     this.busy = n;
   }
 
-  /** The next `n` event posts get `status` with `body`. */
+  /** The next `n` event posts get `status` with `body` (a string is sent as an HTML page, as a proxy would). */
   failNext(n: number, status: number, body: unknown = { text: 'Internal server error', code: 8 }): void {
     this.failures.push({ remaining: n, status, body });
+  }
+
+  /** Event posts wait until the returned function is called (a slow HEC); other endpoints answer. */
+  holdEvents(): () => void {
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Event posts currently waiting in holdEvents(). */
+  get heldRequests(): number {
+    return this.held;
   }
 
   async stop(): Promise<void> {
@@ -122,18 +150,25 @@ export class FakeHec {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const body = Buffer.concat(chunks).toString('utf8');
+        if (this.gate !== undefined && EVENT_PATHS.has(new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, ''))) {
+          this.held++;
+          await this.gate;
+          this.held--;
+        }
         const { status, answer } = this.handle(req, body);
-        const text = JSON.stringify(answer);
-        res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(text), 'X-Content-Type-Options': 'nosniff' });
+        const page = typeof answer === 'string';
+        const text = page ? answer : JSON.stringify(answer);
+        const type = page ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8';
+        res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'X-Content-Type-Options': 'nosniff' });
         res.end(text);
       });
     };
     return this.tls ? https.createServer({ cert: this.tls.cert, key: this.tls.key }, handler) : http.createServer(handler);
   }
 
-  private handle(req: http.IncomingMessage, body: string): { status: number; answer: object } {
+  private handle(req: http.IncomingMessage, body: string): { status: number; answer: object | string } {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/\/+$/, '');
     this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
@@ -141,7 +176,7 @@ export class FakeHec {
     if (path === '/services/collector/health' || path === '/services/collector/health/1.0') {
       return this.busy > 0 ? { status: 503, answer: { text: 'HEC is unhealthy, queues are full', code: 18 } } : { status: 200, answer: { text: 'HEC is healthy', code: 17 } };
     }
-    const isEvent = path === '/services/collector/event' || path === '/services/collector' || path === '/services/collector/event/1.0';
+    const isEvent = EVENT_PATHS.has(path);
     const isAck = path === '/services/collector/ack';
     if (!isEvent && !isAck) return { status: 404, answer: { text: 'The requested URL was not found on this server.', code: 404 } };
     if (req.method !== 'POST') return { status: 405, answer: { text: 'Method Not Allowed', code: 405 } };
@@ -169,7 +204,7 @@ export class FakeHec {
     const failure = this.failures.find((f) => f.remaining > 0);
     if (failure) {
       failure.remaining--;
-      return { status: failure.status, answer: failure.body as object };
+      return { status: failure.status, answer: failure.body as object | string };
     }
 
     if (body.trim() === '') return { status: 400, answer: { text: 'No data', code: 5 } };
@@ -199,7 +234,7 @@ export class FakeHec {
       return { text: 'Invalid data format', code: 6 };
     }
     if (e.index !== undefined && !this.indexes.has(e.index)) return { text: 'Incorrect index', code: 7 };
-    return undefined;
+    return this.badEventWhen?.(e);
   }
 
   private ackQuery(ackEnabled: boolean, channel: string | undefined, body: string): { status: number; answer: object } {

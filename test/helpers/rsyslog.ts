@@ -59,6 +59,12 @@ export interface Rsyslog {
   readonly listenPort: number | undefined;
   /** rsyslogd's stderr so far (config errors, "cannot connect" ...). */
   output(): string;
+  /**
+   * With `stats: true`: the latest impstats counters by name, e.g.
+   * stats().get('ogrt-forward queue')?.enqueued; empty before the first
+   * interval (1 s) or without stats.
+   */
+  stats(): Map<string, Record<string, unknown>>;
   /** SIGTERM and wait for exit; disk queues are saved (queue.saveOnShutdown). */
   stop(): Promise<void>;
 }
@@ -69,13 +75,20 @@ export interface RsyslogOptions {
   /** Where ogrt-server listens (the omfwd target). */
   readonly serverPort: number;
   readonly serverHost?: string;
+  /** Load impstats (every second, JSON, to <dir>/stats.log): what the tests cannot see otherwise. */
+  readonly stats?: boolean;
 }
 
-function wrapperConfig(dir: string, snippetPath: string, loadImuxsock: boolean): string {
+function statsFile(dir: string): string {
+  return path.join(dir, 'stats.log');
+}
+
+function wrapperConfig(dir: string, snippetPath: string, loadImuxsock: boolean, stats = false): string {
   const work = path.join(dir, 'work');
   mkdirSync(work, { recursive: true });
   return [
     `global(workDirectory="${work}")`,
+    stats ? `module(load="impstats" interval="1" format="json" log.syslog="off" log.file="${statsFile(dir)}")` : '',
     // What Debian's rsyslog.conf does, minus /dev/log (never touch the system's socket).
     loadImuxsock ? 'module(load="imuxsock" SysSock.Use="off")' : '',
     `include(file="${snippetPath}")`,
@@ -95,11 +108,29 @@ function launch(dir: string, confPath: string, socketPath: string | undefined, l
     socketPath,
     listenPort,
     output: () => out,
+    stats: () => readStats(statsFile(dir)),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** impstats lines `<date>: {"name": …, …}`; later lines of a name replace earlier ones. */
+function readStats(file: string): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const brace = line.indexOf('{');
+    if (brace === -1 || !line.endsWith('}')) continue;
+    try {
+      const v = JSON.parse(line.slice(brace)) as Record<string, unknown>;
+      if (typeof v.name === 'string') out.set(v.name, v);
+    } catch {
+      // a line being written
+    }
+  }
+  return out;
 }
 
 /** Fails fast with rsyslogd's own words when it exits during startup. */
@@ -131,7 +162,7 @@ export async function startForwardNode(opts: RsyslogOptions): Promise<Rsyslog> {
   const snippetPath = path.join(opts.dir, 'ogrt-forward.conf');
   writeFileSync(snippetPath, snippet);
   const confPath = path.join(opts.dir, 'rsyslog.conf');
-  writeFileSync(confPath, wrapperConfig(opts.dir, snippetPath, true));
+  writeFileSync(confPath, wrapperConfig(opts.dir, snippetPath, true, opts.stats));
   const r = launch(opts.dir, confPath, socketPath, undefined);
   await ready(r, () => existsSync(socketPath), `rsyslogd socket ${socketPath}`, path.join(opts.dir, 'rsyslogd.pid'));
   return r;

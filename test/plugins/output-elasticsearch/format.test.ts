@@ -134,4 +134,17 @@ test('ECS document: process, host, user, event fields; OGRT extras under ogrt.*'
   assert.is(exit.process.exit_code, 3);
 });
 
+test('ECS document: fields ECS has no place for (a raw event\'s syslog, a later protocol field) are kept under ogrt.*', () => {
+  const syslog = { facility: 1, severity: 5, app_name: 'nginx', proc_id: '811', message: '<13>1 2026-11-24T21:40:08.25Z web01 nginx 811 - - GET /' };
+  const raw = { ...makeRecord({ pid: 811, hostname: 'web01' }), kind: 'raw', syslog, cgroup: '/slurm/uid_1000/job_4711' } as any;
+  const d = toEcs(raw) as any;
+  assert.equal(d.ogrt.syslog, syslog);
+  assert.is(d.ogrt.cgroup, '/slurm/uid_1000/job_4711');
+  assert.is(d.ogrt.kind, 'raw');
+  assert.is(d.process.pid, 811);
+  // Fields ECS maps are not copied a second time.
+  for (const mapped of ['time', 'hostname', 'pid', 'binpath', 'cmdline', 'username', 'uid', 'parent_pid']) assert.is(d.ogrt[mapped], undefined, mapped);
+  assert.is(d.syslog, undefined, 'nothing outside ecs/event/process/host/user/ogrt');
+});
+
 test.run();

@@ -213,6 +213,34 @@ test('Elasticsearch 8 server: REST compatibility 8 headers are used', async () =
   assertStoredOnce(records);
 });
 
+test('Elasticsearch 8 and a writer without the monitor privilege (GET / is 403): compatibility 8 is taken from the 400 answer, then ok', async () => {
+  await es.stop();
+  es = await FakeElasticsearch.start({ version: '8.17.4', privileges: { monitor: false } });
+  const tc = makeContext();
+  const out = start({}, tc);
+  await out.start!();
+  const records = makeRecords(3);
+  assert.equal(await out.send(batchOf(records)), { status: 'ok' });
+  assertStoredOnce(records);
+  const answers = es.requests.map((r) => `${r.method} ${r.path} ${/compatible-with=(\d+)/.exec(String(r.headers.accept))?.[1] ?? '-'}`);
+  // The client's default (9) is refused once, then every request asks for 8.
+  assert.equal(answers, ['GET / -', 'PUT /_index_template/ogrt 9', 'PUT /_index_template/ogrt 8', 'POST /_bulk 8']);
+  assert.ok(tc.logs.some((l) => l.level === 'info' && /REST compatibility 8/.test(l.msg ?? '')), tc.logText());
+  assert.not.ok(tc.logs.some((l) => l.level === 'error'), tc.logText());
+  assert.equal(await out.send(batchOf(makeRecords(2), 1)), { status: 'ok' });
+});
+
+test('Elasticsearch 8, neither monitor nor template privileges: the first bulk is refused for its headers and resent with 8 in the same send', async () => {
+  await es.stop();
+  es = await FakeElasticsearch.start({ version: '8.17.4', privileges: { monitor: false, manage_index_templates: false } });
+  const out = start({ manage_template: false });
+  const records = makeRecords(2);
+  assert.equal(await out.send(batchOf(records)), { status: 'ok' });
+  assertStoredOnce(records);
+  const bulks = es.requests.filter((r) => r.path === '/_bulk').map((r) => /compatible-with=(\d+)/.exec(String(r.headers['content-type']))?.[1]);
+  assert.equal(bulks, ['9', '8']);
+});
+
 test('flavor elasticsearch against an OpenSearch server: retry with a hint to set flavor', async () => {
   await es.stop();
   es = await FakeElasticsearch.start({ flavor: 'opensearch' });

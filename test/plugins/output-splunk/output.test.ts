@@ -1,8 +1,9 @@
 /**
  * output-splunk with the real splunk-logging request machinery against the
- * fake HEC: batch format, token from env and file (never logged), busy →
- * retry, token/index/data errors → reject, connection refused → retry,
- * indexer acknowledgement, TLS.
+ * fake HEC: batch format, token from env and file (never logged), busy and
+ * refused tokens → retry, index/data errors → reject, answers that are not
+ * HEC's → retry, connection refused → retry, indexer acknowledgement, abort
+ * at shutdown, TLS.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import plugin from '../../../plugins/output-splunk/index.ts';
 import { DEFAULT_HEC_TOKEN, FakeHec } from '../../fakes/splunk-hec-server.ts';
 import { TEST_TLS } from '../../fakes/elasticsearch-server.ts';
-import { batchOf, createOutput, deliver, makeContext, makeRecords, reasonOf, rejectedOf, retryOf, waitFor, type TestContext } from '../output-elasticsearch/helpers.ts';
+import { batchOf, createOutput, deliver, makeContext, makeRecords, options, reasonOf, rejectedOf, retryOf, waitFor, type TestContext } from '../output-elasticsearch/helpers.ts';
 import { settle, track } from '../../helpers/wait.ts';
 import type { OutputInstance } from '../../../src/core/plugin-api.ts';
 
@@ -70,7 +71,7 @@ test('a batch is one POST of concatenated event objects with microsecond time, h
   }
 });
 
-test('token from a file; a refused token is rejected with one clear error, re-read, and never logged', async () => {
+test('token from a file; a refused token is a retry with one clear error and a count per refusal, re-read before each try, never logged', async () => {
   const tokenFile = path.join(dir, 'hec.token');
   await writeFile(tokenFile, 'ffffffff-0000-4000-8000-00000000dead\n');
   const tc = makeContext('splunk', dir);
@@ -79,15 +80,18 @@ test('token from a file; a refused token is rejected with one clear error, re-re
   const records = makeRecords(2);
   const r1 = await out.send(batchOf(records));
   const r2 = await out.send(batchOf(records, 2));
-  assert.is(r1.status, 'reject');
+  assert.is(r1.status, 'retry');
   assert.match(reasonOf(r1), /HEC 403 code 4: Invalid token/);
-  assert.is(r2.status, 'reject');
+  assert.is(r2.status, 'retry');
   const errors = tc.logs.filter((l) => l.level === 'error');
   assert.is(errors.length, 1, 'logged once');
   assert.match(errors[0].msg!, /hec\.token/);
+  assert.is((errors[0].obj as { error_type?: string }).error_type, 'auth');
+  assert.is(tc.metrics.filter((m) => m.name === 'component_errors_total' && m.labels?.error_type === 'auth').length, 2, 'each refusal counted');
   await writeFile(tokenFile, `${DEFAULT_HEC_TOKEN}\n`);
   assert.equal(await out.send(batchOf(records, 3)), { status: 'ok' });
   assert.is(hec.events().length, 2);
+  assert.is(tc.logs.filter((l) => /HEC accepts events again/.test(l.msg ?? '')).length, 1, 'the end of the problem is logged once');
   const everything = tc.logText() + consoleLines.join('\n');
   assert.not.match(everything, /ffffffff-0000-4000-8000-00000000dead/);
   assert.not.match(everything, new RegExp(DEFAULT_HEC_TOKEN));
@@ -106,6 +110,76 @@ test('token from env; busy 503 code 9 → retry (no console noise), then ok', as
   assert.equal(consoleLines, []);
   assert.is(tc.logs.filter((l) => l.level === 'warn').length, 1, 'busy logged once');
   assert.not.match(tc.logText(), new RegExp(DEFAULT_HEC_TOKEN));
+});
+
+test('every token code (1 disabled, 2 required, 3 invalid authorization, 4 invalid) and a bare 401 are retries, reported once', async () => {
+  const tc = makeContext('splunk', dir);
+  const out = start({}, tc);
+  const answers: [number, unknown][] = [
+    [403, { text: 'Token disabled', code: 1 }],
+    [401, { text: 'Token is required', code: 2 }],
+    [401, { text: 'Invalid authorization', code: 3 }],
+    [403, { text: 'Invalid token', code: 4 }],
+    [401, { text: 'Unauthorized' }],
+  ];
+  for (const [status, body] of answers) {
+    hec.failNext(1, status, body);
+    const r = await out.send(batchOf(makeRecords(1)));
+    assert.is(r.status, 'retry', JSON.stringify(body));
+  }
+  assert.is(tc.logs.filter((l) => l.level === 'error').length, 1);
+  assert.equal(await out.send(batchOf(makeRecords(1))), { status: 'ok' });
+});
+
+test('a bad-event code without invalid-event-number (not HEC\'s own answer) retries the whole batch instead of blaming event 0', async () => {
+  const tc = makeContext('splunk', dir);
+  const out = start({}, tc);
+  hec.failNext(2, 400, { text: 'Invalid data format', code: 6 });
+  const records = makeRecords(3);
+  const d = await deliver(out, records);
+  assert.equal(d.results.map((r) => r.status), ['retry', 'retry', 'ok']);
+  assert.equal(d.rejected, []);
+  assert.is(hec.events().length, 3);
+  assert.is(tc.logs.filter((l) => l.level === 'error' && /without invalid-event-number/.test(l.msg ?? '')).length, 1);
+});
+
+test('a 4xx page that is not JSON (a proxy) is a retry with one error line, not a reject', async () => {
+  const tc = makeContext('splunk', dir);
+  const out = start({}, tc);
+  hec.failNext(2, 400, '<html><body>Bad Request</body></html>');
+  const d = await deliver(out, makeRecords(2));
+  assert.equal(d.results.map((r) => r.status), ['retry', 'retry', 'ok']);
+  assert.match(reasonOf(d.results[0]), /HEC 400: <html>/);
+  assert.is(tc.logs.filter((l) => l.level === 'error').length, 1);
+});
+
+test('413 for a batch is halved; one event alone that is too large is rejected, not retried forever', async () => {
+  const out = start({});
+  hec.failNext(3, 413, '<html><body><h1>413 Request Entity Too Large</h1></body></html>');
+  const r = await out.send(batchOf(makeRecords(2)));
+  assert.is(r.status, 'reject');
+  assert.match(reasonOf(r), /event larger than HEC accepts/);
+  assert.is(hec.requests.filter((x) => x.path === '/services/collector/event').length, 3);
+});
+
+test('ctx.signal aborted (shutdown deadline): a request stuck in a slow HEC ends at once as a retry', async () => {
+  const tc = makeContext('splunk', dir);
+  const out = start({}, tc);
+  hec.holdEvents();
+  const pending = track(out.send(batchOf(makeRecords(2))));
+  await waitFor(() => hec.heldRequests === 1, 5000, 'the request held by HEC');
+  await settle();
+  assert.is(pending.settled, false);
+  tc.abort.abort();
+  // Well before timeout_ms (30 s): the abort ended it, not a timer; HEC still holds the request.
+  await waitFor(() => pending.settled, 2000, 'the send to end after the abort');
+  assert.is((await pending.promise).status, 'retry');
+  assert.is(hec.heldRequests, 1);
+});
+
+test('defaults: one request plus the ack wait fit in the core\'s default send_timeout_ms (60000)', () => {
+  const defaults = options(plugin.options, { token_env: ENV });
+  assert.ok(defaults.timeout_ms + defaults.ack_timeout_ms < 60_000, `${defaults.timeout_ms} + ${defaults.ack_timeout_ms}`);
 });
 
 test('other 5xx → retry; 400 with an unknown reason → reject', async () => {
