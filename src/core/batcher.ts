@@ -4,7 +4,7 @@
  * has passed since its first record arrived, or at once while draining for
  * shutdown.
  */
-import type { OutputQueue, Taken } from './output-queue.ts';
+import type { BufferQueue, Taken } from './output-queue.ts';
 
 export interface BatchLimits {
   readonly max_events: number;
@@ -16,7 +16,7 @@ export class Batcher {
   private draining = false;
   private closed = false;
 
-  constructor(private readonly queue: OutputQueue, private readonly limits: BatchLimits) {
+  constructor(private readonly queue: BufferQueue, private readonly limits: BatchLimits) {
     queue.wakeEvents = limits.max_events;
     queue.wakeBytes = limits.max_bytes;
   }

@@ -8,7 +8,7 @@
 import type { Batch, OutputInstance } from './plugin-api.ts';
 import type { OgrtRecord } from './record.ts';
 import type { OutputSettings } from './config-schema.ts';
-import type { OutputQueue, Taken } from './output-queue.ts';
+import type { BufferQueue, Taken } from './output-queue.ts';
 import type { DeadLetterFile } from './dead-letter.ts';
 import type { ServerLogger } from './logger.ts';
 import type { Series, WindowSeries } from './metrics.ts';
@@ -60,18 +60,21 @@ export interface DeliveryEnv {
   readonly component: string;
   readonly instance: OutputInstance;
   readonly settings: OutputSettings;
-  readonly queue: OutputQueue;
+  readonly queue: BufferQueue;
   readonly deadLetters: DeadLetterFile;
   readonly log: ServerLogger;
   readonly metrics: OutputMetrics;
   /** Aborted at the shutdown deadline: stop retrying, leave the rest unflushed. */
   readonly signal: AbortSignal;
   readonly random?: () => number;
+  /** Told after each send whether the store answered (ok, partial, reject) or not (retry, failure). */
+  readonly onOutcome?: (answered: boolean) => void;
 }
 
 export async function deliver(env: DeliveryEnv, taken: Taken): Promise<void> {
   let records = taken.records;
   let sizes = taken.sizes;
+  let seqs = taken.seqs;
   let bytes = taken.bytes;
   const { retry } = env.settings;
   for (let attempt = 1; ; attempt++) {
@@ -79,20 +82,22 @@ export async function deliver(env: DeliveryEnv, taken: Taken): Promise<void> {
     const outcome = await sendOnce(env, { records, bytes, attempt });
     let retryAfterMs: number | undefined;
     let reason: string;
+    env.onOutcome?.(outcome.kind === 'ok' || outcome.kind === 'reject' || outcome.kind === 'partial');
     switch (outcome.kind) {
       case 'ok':
-        acknowledge(env, records.length, bytes);
+        acknowledge(env, records.length, bytes, seqs);
         return;
       case 'reject':
-        await deadLetter(env, records, sizes, outcome.reason, 'rejected');
+        await deadLetter(env, records, sizes, seqs, outcome.reason, 'rejected');
         return;
       case 'partial': {
-        const split = splitPartial(records, sizes, outcome.retry, outcome.rejected);
-        acknowledge(env, split.okEvents, split.okBytes);
-        if (split.rejected.length > 0) await deadLetter(env, split.rejected, split.rejectedSizes, split.rejectedReasons, 'rejected');
+        const split = splitPartial(records, sizes, seqs, outcome.retry, outcome.rejected);
+        acknowledge(env, split.okEvents, split.okBytes, split.okSeqs);
+        if (split.rejected.length > 0) await deadLetter(env, split.rejected, split.rejectedSizes, split.rejectedSeqs, split.rejectedReasons, 'rejected');
         if (split.retry.length === 0) return;
         records = split.retry;
         sizes = split.retrySizes;
+        seqs = split.retrySeqs;
         bytes = sum(sizes);
         reason = outcome.reason;
         break;
@@ -107,7 +112,7 @@ export async function deliver(env: DeliveryEnv, taken: Taken): Promise<void> {
         break;
     }
     if (retry.max_attempts > 0 && attempt >= retry.max_attempts) {
-      await deadLetter(env, records, sizes, `gave up after ${attempt} attempt(s): ${reason}`, 'max_attempts');
+      await deadLetter(env, records, sizes, seqs, `gave up after ${attempt} attempt(s): ${reason}`, 'max_attempts');
       return;
     }
     env.metrics.retries.value++;
@@ -161,11 +166,11 @@ function reportFailure(env: DeliveryEnv, outcome: Extract<Outcome, { kind: 'fail
   }
 }
 
-function acknowledge(env: DeliveryEnv, events: number, bytes: number): void {
+function acknowledge(env: DeliveryEnv, events: number, bytes: number, seqs: readonly number[] | undefined): void {
   if (events === 0) return;
   env.metrics.sentEvents.value += events;
   env.metrics.sentBytes.value += bytes;
-  env.queue.release(events, bytes);
+  env.queue.release(events, bytes, seqs);
 }
 
 /** Writes dead letters, retrying the write itself until it works or the shutdown deadline passes. */
@@ -173,6 +178,7 @@ async function deadLetter(
   env: DeliveryEnv,
   records: readonly OgrtRecord[],
   sizes: readonly number[],
+  seqs: readonly number[] | undefined,
   reasons: string | readonly string[],
   why: 'rejected' | 'max_attempts',
 ): Promise<void> {
@@ -191,26 +197,35 @@ async function deadLetter(
   const summary = typeof reasons === 'string' ? reasons : reasons[0];
   const e = new OgrtError('OGRT_ERR_OUTPUT_REJECTED', [env.id, records.length, env.deadLetters.path, summary]);
   env.log.warn({ code: e.code, records: records.length, reason: why }, e.message);
-  env.queue.release(records.length, sum(sizes));
+  env.queue.release(records.length, sum(sizes), seqs);
 }
 
 interface PartialSplit {
   okEvents: number;
   okBytes: number;
+  okSeqs: number[] | undefined;
   retry: OgrtRecord[];
   retrySizes: number[];
+  retrySeqs: number[] | undefined;
   rejected: OgrtRecord[];
   rejectedSizes: number[];
+  rejectedSeqs: number[] | undefined;
   rejectedReasons: string[];
 }
 
 function splitPartial(
   records: readonly OgrtRecord[],
   sizes: readonly number[],
+  seqs: readonly number[] | undefined,
   retry: readonly number[],
   rejected: readonly { index: number; reason: string }[],
 ): PartialSplit {
-  const out: PartialSplit = { okEvents: 0, okBytes: 0, retry: [], retrySizes: [], rejected: [], rejectedSizes: [], rejectedReasons: [] };
+  const withSeqs = seqs !== undefined;
+  const out: PartialSplit = {
+    okEvents: 0, okBytes: 0, okSeqs: withSeqs ? [] : undefined,
+    retry: [], retrySizes: [], retrySeqs: withSeqs ? [] : undefined,
+    rejected: [], rejectedSizes: [], rejectedSeqs: withSeqs ? [] : undefined, rejectedReasons: [],
+  };
   const fate = new Map<number, string | null>();
   for (const i of retry) fate.set(i, null);
   for (const r of rejected) fate.set(r.index, r.reason);
@@ -219,12 +234,15 @@ function splitPartial(
     if (f === undefined) {
       out.okEvents++;
       out.okBytes += sizes[i];
+      out.okSeqs?.push(seqs![i]);
     } else if (f === null) {
       out.retry.push(records[i]);
       out.retrySizes.push(sizes[i]);
+      out.retrySeqs?.push(seqs![i]);
     } else {
       out.rejected.push(records[i]);
       out.rejectedSizes.push(sizes[i]);
+      out.rejectedSeqs?.push(seqs![i]);
       out.rejectedReasons.push(f);
     }
   }

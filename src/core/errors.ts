@@ -69,6 +69,7 @@ export const CATALOGUE = {
   OGRT_ERR_DASHBOARD_SECRET: 'dashboard: %s',
   OGRT_ERR_DASHBOARD_LISTEN: 'dashboard cannot listen on %s: %s',
   OGRT_ERR_HTTP_UNAUTHORIZED: 'authentication required (%s)',
+  OGRT_ERR_HTTP_MISDIRECTED: 'this server does not answer for host %s without credentials (use 127.0.0.1, [::1] or localhost, or add the name to dashboard.allowed_hosts)',
   OGRT_ERR_HTTP_NOT_FOUND: 'no such endpoint: %s %s',
   OGRT_ERR_HTTP_BAD_REQUEST: 'bad request: %s',
   OGRT_ERR_HTTP_INTERNAL: 'internal error (see the server log)',

@@ -12,6 +12,9 @@
  *  - drop_newest: what does not fit is dropped for this output only, counted.
  * A single record larger than max_bytes is admitted when the queue is empty
  * (it could never fit otherwise).
+ *
+ * `buffer.type = "disk"` outputs use DiskQueue (disk-buffer.ts) instead,
+ * behind the same BufferQueue interface.
  */
 import type { OgrtRecord } from './record.ts';
 import type { WhenFull } from './config-schema.ts';
@@ -38,6 +41,30 @@ export interface Taken {
   /** Wire bytes of each record (the chunk's bytes spread evenly). */
   readonly sizes: number[];
   readonly bytes: number;
+  /** Disk buffer: each record's sequence number, handed back to release(). */
+  readonly seqs?: number[];
+}
+
+/** What the batcher, the delivery loop and the pipeline need from an output's buffer. */
+export interface BufferQueue {
+  readonly limits: QueueLimits;
+  readonly ready: Notifier;
+  readonly released: Notifier;
+  readonly readyEvents: number;
+  readonly readyBytes: number;
+  readonly readySince: number;
+  wakeEvents: number;
+  wakeBytes: number;
+  /** Records held (queued, in flight; for a disk buffer: not yet acknowledged). */
+  readonly heldEvents: number;
+  readonly parkedEvents: number;
+  offer(records: readonly OgrtRecord[], wireBytes: number): Promise<void> | undefined;
+  take(maxEvents: number, maxBytes: number): Taken | undefined;
+  /** Records acknowledged or dead-lettered; `seqs` as taken (disk buffer). */
+  release(events: number, bytes: number, seqs?: readonly number[]): void;
+  whenEmpty(): Promise<void>;
+  /** No more offers; returns the records that will never be delivered. */
+  close(): number;
 }
 
 interface Parked {
@@ -70,7 +97,7 @@ export class Notifier {
 
 const COMPACT_AT = 4096;
 
-export class OutputQueue {
+export class OutputQueue implements BufferQueue {
   /** Woken when ready records reach the batch thresholds, when the queue becomes non-empty, and on close. */
   readonly ready = new Notifier();
   /** Woken whenever held records are released. */
