@@ -6,6 +6,10 @@
  * A plugin that cannot import 'ogrt' (a single file outside any npm
  * project) exports a function instead and receives these same values as
  * its argument (OgrtApi, see PluginFactory).
+ *
+ * `kit` is the input toolkit, also published on its own as 'ogrt/kit'
+ * (src/kit.ts): codecs and ingest machinery for site-written inputs. It may
+ * change in minor versions while PLUGIN_API_VERSION stays.
  */
 export {
   PLUGIN_API_VERSION,
@@ -16,6 +20,7 @@ export {
   Type,
   OgrtError,
   RecordSchema,
+  kit,
 } from './core/plugin-api.ts';
 export type {
   Batch,

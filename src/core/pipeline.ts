@@ -10,11 +10,12 @@
  * Records are shared between outputs: outputs must not modify them.
  */
 import type { OgrtRecord } from './record.ts';
-import type { ServerLogger } from './logger.ts';
+import { componentLogger, componentName, type ServerLogger } from './logger.ts';
 import { componentLabels, type MetricsRegistry } from './metrics.ts';
 import { OgrtError } from './errors.ts';
 import type { OutputRunner } from './output-runner.ts';
 import { FilterChain, FiltersInFlight, type FilterStage } from './filters.ts';
+import { checkSiteRecords } from './site-input-check.ts';
 
 export type Emit = (records: readonly OgrtRecord[], wireBytes: number) => Promise<void> | undefined;
 
@@ -36,15 +37,19 @@ export class Pipeline {
     readonly filters: readonly FilterStage[] = [],
   ) {}
 
-  /** The emit function handed to one input (its InputContext.emit). */
-  emitter(inputId: string, inputType: string): Emit {
+  /**
+   * The emit function handed to one input (its InputContext.emit).
+   * `siteFile`: the file a site-written input was loaded from; its records
+   * are checked against the record schema first (site-input-check.ts).
+   */
+  emitter(inputId: string, inputType: string, siteFile?: string): Emit {
     const labels = componentLabels('input', inputType, inputId);
     const sentEvents = this.metrics.counter('component_sent_events_total', 'Records the input passed to the pipeline.').get(labels);
     const sentBytes = this.metrics.counter('component_sent_event_bytes_total', 'Wire bytes of the records the input passed to the pipeline.').get(labels);
     const fanOut = this.fanOut(inputId);
     const stages = this.filters.filter((f) => f.appliesTo(inputId));
     const next = stages.length === 0 ? fanOut : new FilterChain(stages, fanOut, this.filtersInFlight).emit;
-    return (records, wireBytes) => {
+    const emit: Emit = (records, wireBytes) => {
       if (records.length === 0) return undefined;
       // After the shutdown deadline the queues refuse (and count) whatever comes; no filtering for that.
       if (this.closed) return fanOut(records, wireBytes);
@@ -52,6 +57,16 @@ export class Pipeline {
       sentBytes.value += wireBytes;
       return next(records, wireBytes);
     };
+    if (siteFile === undefined) return emit;
+    return checkSiteRecords(emit, {
+      component: componentName('input', inputType, inputId),
+      plugin: siteFile,
+      labels,
+      log: componentLogger(this.log, 'input', inputType, inputId),
+      metrics: this.metrics,
+      outputs: this.outputs,
+      closed: () => this.closed,
+    });
   }
 
   /** Offers records to every output queue; what the filters passed on, or what the input emitted. */

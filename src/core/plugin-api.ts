@@ -1,6 +1,9 @@
 /**
  * The one door into the core for plugins, built-in and site-written alike.
- * A plugin folder imports only from here (or, once published, from 'ogrt').
+ * A plugin folder imports only from here; site plugins import the same
+ * through the package: 'ogrt' (src/index.ts) and, for inputs, the toolkit
+ * 'ogrt/kit' (src/kit.ts). A built-in may import from here only what those
+ * two publish (test/core/plugin-isolation-boundary.test.ts).
  * docs/plugins.md is the guide; this file is the contract.
  *
  * Three kinds: inputs receive records, filters drop, enrich or rewrite them,
@@ -16,6 +19,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { OgrtRecord } from './record.ts';
 import { OgrtError } from './errors.ts';
 import { OgrtRecordSchema } from './record-schema.ts';
+import * as kit from './plugin-kit.ts';
 
 export type { OgrtRecord, RecordKind, SharedObject, LoadedModule, EnvironmentVariable, ReceiveInfo } from './record.ts';
 
@@ -290,6 +294,8 @@ export interface OgrtApi {
   readonly OgrtError: typeof OgrtError;
   /** JSON Schema of the records filters receive and must return (and outputs receive). */
   readonly RecordSchema: typeof OgrtRecordSchema;
+  /** The input toolkit, as published in 'ogrt/kit' (see plugin-kit.ts); may change in minor versions. */
+  readonly kit: typeof kit;
 }
 
 export type PluginFactory = (ogrt: OgrtApi) => PluginDefinition | Promise<PluginDefinition>;
@@ -304,6 +310,7 @@ export const OGRT_API: OgrtApi = Object.freeze({
   Type,
   OgrtError,
   RecordSchema: OgrtRecordSchema,
+  kit,
 });
 
 export { Type };
@@ -312,7 +319,9 @@ export type { Static, TSchema } from '@sinclair/typebox';
 export { OgrtRecordSchema as RecordSchema } from './record-schema.ts';
 export { OgrtError, type ErrorCode } from './errors.ts';
 
-// The core's codecs and ingest machinery for the built-in plugins (framing,
-// syslog and wire decoding, listeners, record intake). Site plugins do not
-// get these from 'ogrt' (src/index.ts): they may change between minor versions.
+// The input toolkit (framing, syslog and wire codecs, reassembly, listeners,
+// record intake): for the built-ins here, for site inputs as 'ogrt/kit'
+// (src/kit.ts) or `ogrt.kit`. Unlike the rest of this file it may change in
+// minor versions while PLUGIN_API_VERSION stays.
+export { kit };
 export * from './plugin-kit.ts';

@@ -208,7 +208,7 @@ function createInput(
     metrics: metrics.forComponent('input', config.plugin.type, config.id),
     signal,
     configDir: ogrt.source.dir,
-    emit: pipeline.emitter(config.id, config.plugin.type),
+    emit: pipeline.emitter(config.id, config.plugin.type, pluginSourceFile(config.plugin)),
   };
   const instance = create(component, () => (config.plugin as InputPluginDefinition).create(ctx, config.options));
   requireMethods(component, instance, ['start', 'stop']);
