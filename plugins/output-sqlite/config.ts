@@ -24,7 +24,7 @@ export const SqliteOutputOptions = Type.Object(
       minimum: 0,
       default: 0,
       description:
-        'Keep the data under this many MiB: the oldest processes are deleted until it is below 90% of it, and the freed pages are returned to the file system. 0: no size limit.',
+        'Keep the data under this many MiB: the oldest processes are deleted until the rest would fit in 90% of it (and the pages in use are under the limit), and the freed pages are returned to the file system. 0: no size limit.',
     }),
     retention_interval_s: Type.Integer({
       minimum: 1,

@@ -71,6 +71,10 @@ test('the metrics tables show every input and output, and their counters move wh
   }, undefined, { timeout: 8_000 });
 });
 
+test('the queries say which store answers them, by its path relative to ogrt.conf', async () => {
+  assert.is(await page.locator('#backend').textContent(), 'Answered from sqlite data/ogrt.db.');
+});
+
 test('a signature lookup lists the affected jobs, as the 2017 dashboard did', async () => {
   await page.selectOption('#affected-by', 'signature');
   await page.fill('#affected-value', SIG_BLAS);
@@ -99,8 +103,11 @@ test('a command line with <script> and an environment value with <img onerror> r
 test('clicking a job id opens its story; the census runs; screenshot for the README', async () => {
   await page.locator('[data-testid=affected-jobs] button[data-job="100"]').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=job-summary]')?.textContent?.startsWith('Job 100:') === true);
+  await page.selectOption('#census-sort', 'users');
   await page.click('#census-form button[type=submit]');
   await page.locator('[data-testid=census-user-built]').waitFor();
+  assert.is(await page.locator('[data-testid=census-executables-title]').textContent(), 'Top executables by users');
+  assert.is(await page.locator('[data-testid=census-executables] tbody tr:first-child td:first-child').textContent(), '/usr/bin/python3');
   assert.equal(await page.locator('[data-testid=census-user-built] tbody tr td:first-child').allTextContents(), [
     '/home/alice/bin/simuser-built',
     '/scratch/carol/a.outuser-built',

@@ -8,6 +8,7 @@ import type { OgrtError } from '../errors.ts';
 import type { ConfigProblems } from '../config-errors.ts';
 import { compileSchema } from '../config-validate.ts';
 import { isLoopback, parseListen } from './auth.ts';
+import { normalizeAllowedHost } from './host-guard.ts';
 
 const str = (def: string, description: string) => Type.String({ default: def, description });
 
@@ -33,6 +34,11 @@ export const DashboardSchema = Type.Object(
       '',
       'Name of the output whose store answers the queries: an [outputs.NAME] of type "sqlite", "elasticsearch" (flavor elasticsearch or opensearch). Empty: the first sqlite output.',
     ),
+    allowed_hosts: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Without credentials (loopback listen) only requests whose Host header names a loopback address or localhost are answered (DNS-rebinding defence); add the host names a reverse proxy forwards, e.g. "ogrt.example.org".',
+    }),
     system_prefixes: Type.Array(Type.String({ minLength: 1 }), {
       default: [...DEFAULT_SYSTEM_PREFIXES],
       description: 'Path prefixes of system and site software. The census calls executables outside all of them user-built. Add your software trees, e.g. "/apps/", "/sw/".',
@@ -77,6 +83,9 @@ export function checkDashboard(d: DashboardSettings, outputs: readonly { readonl
   if (hasToken && (d.username !== '' || hasPassword)) problems.push({ key: 'username', message: 'use either a token or username + password, not both' });
   if (d.username !== '' && !hasPassword) problems.push({ key: 'username', message: 'username needs password_file or password_env' });
   if (d.username === '' && hasPassword) problems.push({ key: 'username', message: 'password_file/password_env need username' });
+  for (const entry of d.allowed_hosts) {
+    if (normalizeAllowedHost(entry) === undefined) problems.push({ key: 'allowed_hosts', message: `"${entry}" is not a host name or an IP address (no scheme, no port)` });
+  }
   if (d.query_backend !== '') {
     const output = outputs.find((o) => o.id === d.query_backend);
     if (output === undefined) {

@@ -4,9 +4,12 @@
  * Prometheus. docs/api.md documents every endpoint.
  *
  * Security: binds 127.0.0.1 by default; any other address needs a token or
- * basic auth (auth.ts). Every data endpoint checks it; the dashboard's own
- * files hold no data and are public in token mode (the page asks for the
- * token), protected in basic mode (the browser asks for the password). The
+ * basic auth (auth.ts). Without credentials only requests whose Host names
+ * a loopback address, localhost or an allowed_hosts entry are answered
+ * (host-guard.ts: DNS rebinding). Every data endpoint checks the
+ * credentials; the dashboard's own files hold no data and are public in
+ * token mode (the page asks for the token), protected in basic mode (the
+ * browser asks for the password). The
  * page is served with a Content-Security-Policy that forbids inline
  * scripts, as a second wall behind its textContent-only rendering.
  */
@@ -21,6 +24,7 @@ import { parseAffectedJobs, parseCensus, parseJobStory, type RawParams } from '.
 import type { QueryBackend } from '../queries/types.ts';
 import { createAuthenticator, parseListen, type Authenticator } from './auth.ts';
 import type { DashboardSettings } from './config.ts';
+import { createHostGuard } from './host-guard.ts';
 import { metricsView, trackRates, type ComponentRef } from './metrics-view.ts';
 import { PrometheusExporter } from './prometheus.ts';
 import { loadDashboard, type StaticFile } from './static.ts';
@@ -66,6 +70,7 @@ const STATUS_OF: Partial<Record<string, number>> = {
 export async function startDashboardServer(o: DashboardServerOptions): Promise<DashboardServer> {
   const { host, port } = parseListen(o.settings.listen);
   const auth = createAuthenticator(o.settings, o.configDir, o.env);
+  const hostAllowed = createHostGuard(o.settings.allowed_hosts);
   const files = loadDashboard();
   const rates = o.rates ?? new RateTracker();
   trackRates(rates, o.metrics, o.components);
@@ -76,8 +81,11 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true, routerOptions: { maxParamLength: 1024 } });
   app.addHook('onRequest', async (req, reply) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-    const isPage = files.has(routePath(req));
-    if (auth.mode === 'none' || (isPage && auth.mode === 'token')) return;
+    if (auth.mode === 'none') {
+      if (hostAllowed(req.headers.host)) return;
+      return reply.code(421).send(errorBody(new OgrtError('OGRT_ERR_HTTP_MISDIRECTED', [JSON.stringify((req.headers.host ?? '').slice(0, 200))])));
+    }
+    if (files.has(routePath(req)) && auth.mode === 'token') return;
     if (auth.check(req.headers.authorization)) return;
     reply.header('www-authenticate', auth.challenge);
     return reply.code(401).send(errorBody(new OgrtError('OGRT_ERR_HTTP_UNAUTHORIZED', [auth.mode])));
@@ -97,7 +105,7 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   app.get('/api/metrics', async () => metricsView(o.metrics, rates, o.components, startedAt));
   app.get('/api/info', async () => ({
     version: OGRT_VERSION,
-    query_backend: o.queries?.description ?? null,
+    query_backend: o.queries?.label ?? null,
     auth: auth.mode,
     inputs: o.components.filter((c) => c.kind === 'input').map(({ id, type }) => ({ id, type })),
     outputs: o.components.filter((c) => c.kind === 'output').map(({ id, type }) => ({ id, type })),

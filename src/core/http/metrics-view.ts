@@ -63,7 +63,32 @@ export interface MetricsView {
   readonly series: MetricsSnapshot;
 }
 
-const PROCESSED = 'ogrt_component_sent_events_total';
+/**
+ * Every series the view reads, by the field it fills. A name the core does
+ * not (or no longer) write would show as a silent 0, so the names live here,
+ * typed, and test/core/http/metrics-wiring.test.ts checks that a server
+ * through retries, dead letters, drops and errors registers each of them.
+ */
+export const VIEW_SERIES = Object.freeze({
+  processed: 'ogrt_component_sent_events_total',
+  processed_bytes: 'ogrt_component_sent_event_bytes_total',
+  received_bytes: 'ogrt_component_received_bytes_total',
+  discarded: 'ogrt_component_discarded_events_total',
+  errors: 'ogrt_component_errors_total',
+  queue_depth: 'ogrt_buffer_events',
+  buffer_bytes: 'ogrt_buffer_bytes',
+  dead_lettered: 'ogrt_component_dead_lettered_events_total',
+  retries: 'ogrt_component_retries_total',
+  duration: 'ogrt_component_batch_duration_seconds',
+} as const);
+
+export type ViewField = keyof typeof VIEW_SERIES;
+
+/** The view fields of inputs, whose series the inputs write (received_bytes: the tcp/syslog inputs). */
+export const INPUT_FIELDS: readonly ViewField[] = ['processed', 'processed_bytes', 'received_bytes', 'discarded', 'errors'];
+export const OUTPUT_FIELDS: readonly ViewField[] = ['processed', 'processed_bytes', 'discarded', 'errors', 'queue_depth', 'buffer_bytes', 'dead_lettered', 'retries', 'duration'];
+
+const PROCESSED = VIEW_SERIES.processed;
 
 export function rateKey(c: ComponentRef): string {
   return `${c.kind}:${c.id}`;
@@ -99,12 +124,13 @@ class ComponentSums {
     }
   }
 
-  get(c: ComponentRef, name: string): number {
-    return this.sums.get(rateKey(c))?.get(name) ?? 0;
+  /** 0 when the component has no such series yet (e.g. no error so far). */
+  get(c: ComponentRef, field: ViewField): number {
+    return this.sums.get(rateKey(c))?.get(VIEW_SERIES[field]) ?? 0;
   }
 
-  window(c: ComponentRef, name: string): MetricsSnapshot['windows'][number] | undefined {
-    return this.windows.get(rateKey(c))?.get(name);
+  window(c: ComponentRef, field: ViewField): MetricsSnapshot['windows'][number] | undefined {
+    return this.windows.get(rateKey(c))?.get(VIEW_SERIES[field]);
   }
 }
 
@@ -120,26 +146,26 @@ export function metricsView(registry: MetricsRegistry, tracker: RateTracker, com
   const inputs: InputMetrics[] = [];
   const outputs: OutputMetrics[] = [];
   for (const c of components) {
-    const g = (name: string) => sums.get(c, name);
+    const g = (field: ViewField) => sums.get(c, field);
     if (c.kind === 'input') {
       inputs.push({
         id: c.id,
         type: c.type,
-        processed: g(PROCESSED),
-        processed_bytes: g('ogrt_component_sent_event_bytes_total'),
+        processed: g('processed'),
+        processed_bytes: g('processed_bytes'),
         rate: tracker.rates(rateKey(c)),
-        received_bytes: g('ogrt_component_received_bytes_total'),
-        discarded: g('ogrt_component_discarded_events_total'),
-        errors: g('ogrt_component_errors_total'),
+        received_bytes: g('received_bytes'),
+        discarded: g('discarded'),
+        errors: g('errors'),
       });
       continue;
     }
-    const w = sums.window(c, 'ogrt_component_batch_duration_seconds');
+    const w = sums.window(c, 'duration');
     outputs.push({
       id: c.id,
       type: c.type,
-      processed: g(PROCESSED),
-      processed_bytes: g('ogrt_component_sent_event_bytes_total'),
+      processed: g('processed'),
+      processed_bytes: g('processed_bytes'),
       rate: tracker.rates(rateKey(c)),
       duration: {
         count: w?.count ?? 0,
@@ -147,12 +173,12 @@ export function metricsView(registry: MetricsRegistry, tracker: RateTracker, com
         max_ms: ms(w?.max),
         median_ms: ms(w?.median),
       },
-      queue_depth: g('ogrt_buffer_events'),
-      buffer_bytes: g('ogrt_buffer_bytes'),
-      dropped: g('ogrt_component_discarded_events_total'),
-      dead_lettered: g('ogrt_component_dead_lettered_events_total'),
-      retries: g('ogrt_component_retries_total'),
-      errors: g('ogrt_component_errors_total'),
+      queue_depth: g('queue_depth'),
+      buffer_bytes: g('buffer_bytes'),
+      dropped: g('discarded'),
+      dead_lettered: g('dead_lettered'),
+      retries: g('retries'),
+      errors: g('errors'),
     });
   }
   return {

@@ -13,7 +13,7 @@ import { formatAffectedJobs, formatCensus, formatJobStory } from './format.ts';
 import type { QueryBackend } from './types.ts';
 
 export const QUERY_USAGE = `Usage: ogrt-server query affected-jobs (--signature UUID | --library GLOB) [--from T] [--to T] [--limit N]
-       ogrt-server query census [--from T] [--to T] [--limit N]
+       ogrt-server query census [--from T] [--to T] [--limit N] [--sort runs|users|jobs]
        ogrt-server query job JOB_ID [--limit N]
   common options: [--config FILE] [--json]
 
@@ -24,8 +24,9 @@ dashboard.query_backend, else the first output of type "sqlite".
                  signature, or loaded a library whose path matches GLOB
                  (* any characters, ? one, \\ escapes; a GLOB without "/"
                  matches the file name: 'libopenblas*.so*')
-  census         top executables and libraries by runs, users, jobs; programs
-                 outside dashboard.system_prefixes are marked user-built
+  census         top executables and libraries by runs, users or jobs
+                 (--sort, default runs); executables outside
+                 dashboard.system_prefixes are marked user-built
   job            every process of a job in start order, with its libraries
 
   --from, --to   time range: 2026-11-24, 2026-11-24T21:40:08Z, or a time ago:
@@ -60,6 +61,7 @@ export async function runQueryCommand(argv: readonly string[], io: QueryCliIo): 
         from: { type: 'string' },
         to: { type: 'string' },
         limit: { type: 'string' },
+        sort: { type: 'string' },
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -84,10 +86,11 @@ export async function runQueryCommand(argv: readonly string[], io: QueryCliIo): 
     io.stderr(`ogrt-server query ${command}: ${command === 'job' ? 'give exactly one JOB_ID' : `unexpected argument "${rest[0]}"`}\n`);
     return 2;
   }
-  const raw = { signature: v.signature, library: v.library, from: v.from, to: v.to, limit: v.limit };
+  const raw = { signature: v.signature, library: v.library, from: v.from, to: v.to, limit: v.limit, sort: v.sort };
 
   let run: (b: QueryBackend) => Promise<string>;
   try {
+    if (command !== 'census' && v.sort !== undefined) throw new OgrtError('OGRT_ERR_QUERY_INVALID', ['--sort is for census only']);
     if (command === 'affected-jobs') {
       const q = parseAffectedJobs(raw);
       run = async (b) => output(await b.affectedJobs(q), v.json === true, formatAffectedJobs);

@@ -14,7 +14,10 @@
  *  - `matched` libraries are found in up to SAMPLE matching documents, then
  *    counted exactly.
  * Distinct counts (users, jobs, hosts in the census) are Elasticsearch's
- * cardinality estimates, exact up to 40 000 values.
+ * cardinality estimates, exact up to 40 000 values. Users are counted by
+ * name, plus by uid for records without a name (`uid:N`, like SQLite);
+ * `sort=users` orders by the named users only (one terms order cannot add
+ * two metrics).
  */
 import type { OutputConfig } from '../config.ts';
 import { OgrtError } from '../errors.ts';
@@ -23,10 +26,11 @@ import { createSearchClient, type SearchClient } from './es-client.ts';
 import { ECS_FIELDS, OGRT_FIELDS, fromSource, normalizeTime, type DocRecord, type EsFields } from './es-fields.ts';
 import { parseGlob, toEsWildcard, toRegExp } from './glob.ts';
 import { microsToIso } from './params.ts';
-import { queryEcho } from './sqlite-backend.ts';
-import type {
-  AffectedJob, AffectedJobsQuery, AffectedJobsResult, CensusEntry, CensusQuery, CensusResult, JobStoryQuery,
-  JobStoryResult, MatchedObject, QueryBackend, StoryProcess, TimeRange,
+import { isUserBuilt, queryEcho } from './sqlite-backend.ts';
+import {
+  userLabel,
+  type AffectedJob, type AffectedJobsQuery, type AffectedJobsResult, type CensusEntry, type CensusQuery, type CensusResult,
+  type JobStoryQuery, type JobStoryResult, type MatchedObject, type QueryBackend, type StoryProcess, type TimeRange,
 } from './types.ts';
 
 /** Documents read to find which library paths matched. */
@@ -64,10 +68,12 @@ export interface EsBackendOptions {
 
 export class ElasticsearchQueryBackend implements QueryBackend {
   readonly description: string;
+  readonly label: string;
   private readonly f: EsFields;
 
   constructor(private readonly client: SearchClient, private readonly o: EsBackendOptions) {
     this.description = o.description;
+    this.label = o.description;
     this.f = o.schema === 'ecs' ? ECS_FIELDS : OGRT_FIELDS;
   }
 
@@ -100,6 +106,7 @@ export class ElasticsearchQueryBackend implements QueryBackend {
           terms: { field: f.jobId, size: q.limit + 1, missing: NO_JOB, order: { first: 'asc' } },
           aggs: {
             users: { terms: { field: f.username, size: 1000 } },
+            ...this.unnamedUsers({ terms: { field: f.uid, size: 1000 } }),
             hosts: { terms: { field: f.hostname, size: 1000 } },
             first: { min: { field: f.time } },
             last: { max: { field: f.time } },
@@ -116,7 +123,7 @@ export class ElasticsearchQueryBackend implements QueryBackend {
     const truncated = buckets.length > q.limit || (res.aggregations?.jobs?.sum_other_doc_count ?? 0) > 0;
     const jobs: AffectedJob[] = buckets.slice(0, q.limit).map((b) => ({
       job_id: b.key === NO_JOB ? null : String(b.key),
-      users: keys(b.users).sort(),
+      users: [...keys(b.users), ...keys(b.unnamed?.uids).map((uid) => `uid:${uid}`)].sort(),
       hosts: keys(b.hosts).sort(),
       first_seen: normalizeTime(b.first.value_as_string ?? b.first.value),
       last_seen: normalizeTime(b.last.value_as_string ?? b.last.value),
@@ -135,8 +142,13 @@ export class ElasticsearchQueryBackend implements QueryBackend {
 
   async census(q: CensusQuery): Promise<CensusResult> {
     const f = this.f;
+    const users = { cardinality: { field: f.username, precision_threshold: PRECISION } };
+    const unnamed = this.unnamedUsers({ cardinality: { field: f.uid, precision_threshold: PRECISION } });
+    const sort = q.sort ?? 'runs';
+    const order = sort === 'runs' ? undefined : { [sort]: 'desc' };
     const entryAggs = (signatureField: string | undefined) => ({
-      users: { cardinality: { field: f.username, precision_threshold: PRECISION } },
+      users,
+      ...unnamed,
       jobs: { cardinality: { field: f.jobId, precision_threshold: PRECISION } },
       hosts: { cardinality: { field: f.hostname, precision_threshold: PRECISION } },
       ...(signatureField === undefined ? {} : { signatures: { cardinality: { field: signatureField, precision_threshold: PRECISION } } }),
@@ -151,16 +163,17 @@ export class ElasticsearchQueryBackend implements QueryBackend {
         processes: {
           filter: { term: { [f.kind]: 'process' } },
           aggs: {
-            users: { cardinality: { field: f.username, precision_threshold: PRECISION } },
+            users,
+            ...unnamed,
             jobs: { cardinality: { field: f.jobId, precision_threshold: PRECISION } },
             hosts: { cardinality: { field: f.hostname, precision_threshold: PRECISION } },
             executable_count: { cardinality: { field: f.binpath, precision_threshold: PRECISION } },
-            executables: { terms: { field: f.binpath, size: q.limit }, aggs: entryAggs(f.signature) },
+            executables: { terms: { field: f.binpath, size: q.limit, order }, aggs: entryAggs(f.signature) },
             user_built: {
-              filter: { bool: { must_not: prefixes.map((p) => ({ prefix: { [f.binpath]: p } })) } },
+              filter: { bool: { filter: [{ prefix: { [f.binpath]: '/' } }], must_not: prefixes.map((p) => ({ prefix: { [f.binpath]: p } })) } },
               aggs: {
                 count: { cardinality: { field: f.binpath, precision_threshold: PRECISION } },
-                top: { terms: { field: f.binpath, size: q.limit }, aggs: entryAggs(f.signature) },
+                top: { terms: { field: f.binpath, size: q.limit, order }, aggs: entryAggs(f.signature) },
               },
             },
           },
@@ -169,7 +182,7 @@ export class ElasticsearchQueryBackend implements QueryBackend {
           filter: { terms: { [f.kind]: ['process', 'dlopen'] } },
           aggs: {
             library_count: { cardinality: { field: f.soPath, precision_threshold: PRECISION } },
-            libraries: { terms: { field: f.soPath, size: q.limit }, aggs: entryAggs(undefined) },
+            libraries: { terms: { field: f.soPath, size: q.limit, order }, aggs: entryAggs(undefined) },
           },
         },
       },
@@ -177,23 +190,23 @@ export class ElasticsearchQueryBackend implements QueryBackend {
     const res = await this.search(body);
     const p = res.aggregations?.processes ?? {};
     const l = res.aggregations?.loads ?? {};
-    const entries = (agg: any, withSignatures: boolean): CensusEntry[] =>
+    const entries = (agg: any, executables: boolean): CensusEntry[] =>
       (agg?.buckets ?? []).map((b: any) => ({
         path: String(b.key),
         runs: b.doc_count,
-        users: b.users.value,
+        users: b.users.value + (b.unnamed?.uids?.value ?? 0),
         jobs: b.jobs.value,
         hosts: b.hosts.value,
-        signatures: withSignatures ? b.signatures.value : null,
+        signatures: executables ? b.signatures.value : null,
         first_seen: normalizeTime(b.first.value_as_string ?? b.first.value),
         last_seen: normalizeTime(b.last.value_as_string ?? b.last.value),
-        user_built: !prefixes.some((prefix) => String(b.key).startsWith(prefix)),
+        user_built: executables && isUserBuilt(String(b.key), prefixes),
       }));
     return {
-      query: { from: iso(q.fromUs), to: iso(q.toUs), limit: q.limit },
+      query: { from: iso(q.fromUs), to: iso(q.toUs), limit: q.limit, sort },
       totals: {
         processes: p.doc_count ?? 0,
-        users: p.users?.value ?? 0,
+        users: (p.users?.value ?? 0) + (p.unnamed?.uids?.value ?? 0),
         jobs: p.jobs?.value ?? 0,
         hosts: p.hosts?.value ?? 0,
         executables: p.executable_count?.value ?? 0,
@@ -251,7 +264,7 @@ export class ElasticsearchQueryBackend implements QueryBackend {
       processes,
       total,
       truncated: processes.length < total || hitsTotal > docs.length,
-      users: distinct(processes.map((p) => p.username)),
+      users: distinct(processes.map((p) => userLabel(p.username, p.uid))),
       hosts: distinct(processes.map((p) => p.hostname)),
       first_seen: processes[0]?.time ?? null,
       last_seen: processes.at(-1)?.time ?? null,
@@ -260,6 +273,11 @@ export class ElasticsearchQueryBackend implements QueryBackend {
 
   close(): Promise<void> {
     return this.client.close();
+  }
+
+  /** Sub-aggregation `unnamed.uids`: `uids` over the documents without a user name. */
+  private unnamedUsers(uids: object): { unnamed: object } {
+    return { unnamed: { filter: { bool: { must_not: [{ exists: { field: this.f.username } }] } }, aggs: { uids } } };
   }
 
   private range(r: TimeRange): object[] {

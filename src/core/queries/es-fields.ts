@@ -12,6 +12,8 @@ export interface EsFields {
   readonly time: string;
   readonly jobId: string;
   readonly username: string;
+  /** Numeric uid (ogrt: long; ecs: user.id, keyword). */
+  readonly uid: string;
   readonly hostname: string;
   readonly binpath: string;
   readonly signature: string;
@@ -26,6 +28,7 @@ export const OGRT_FIELDS: EsFields = Object.freeze({
   time: 'time',
   jobId: 'job_id',
   username: 'username',
+  uid: 'uid',
   hostname: 'hostname',
   binpath: 'binpath',
   signature: 'signature',
@@ -40,6 +43,7 @@ export const ECS_FIELDS: EsFields = Object.freeze({
   time: '@timestamp',
   jobId: 'ogrt.job_id',
   username: 'user.name',
+  uid: 'user.id',
   hostname: 'host.hostname',
   binpath: 'process.executable',
   signature: 'ogrt.signature',

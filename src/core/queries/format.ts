@@ -4,7 +4,7 @@
  * sequence in a command line could repaint the admin's terminal): they are
  * shown as \xHH, never written raw.
  */
-import type { AffectedJobsResult, CensusEntry, CensusResult, JobStoryResult } from './types.ts';
+import { userLabel, type AffectedJobsResult, type CensusEntry, type CensusResult, type JobStoryResult } from './types.ts';
 
 /** C0, DEL and C1 controls → `\xHH`; a backslash stays itself. */
 export function safeText(value: unknown): string {
@@ -50,9 +50,10 @@ const CENSUS_NUMERIC = [true, true, true, true, true];
 export function formatCensus(r: CensusResult): string {
   const t = r.totals;
   let out = `${t.processes} processes, ${t.users} users, ${t.jobs} jobs, ${t.hosts} hosts; ${t.executables} executables (${t.user_built_executables} user-built), ${t.libraries} libraries\n`;
-  out += `\nTop executables:\n\n${renderTable(CENSUS_HEADERS, censusRows(r.executables), CENSUS_NUMERIC)}`;
-  out += `\nUser-built programs (outside ${r.system_prefixes.join(' ')}):\n\n${renderTable(CENSUS_HEADERS, censusRows(r.user_built), CENSUS_NUMERIC)}`;
-  out += `\nTop libraries:\n\n${renderTable(CENSUS_HEADERS, censusRows(r.libraries), CENSUS_NUMERIC)}`;
+  const by = `by ${r.query.sort}`;
+  out += `\nTop executables ${by}:\n\n${renderTable(CENSUS_HEADERS, censusRows(r.executables), CENSUS_NUMERIC)}`;
+  out += `\nUser-built programs ${by} (outside ${r.system_prefixes.join(' ')}):\n\n${renderTable(CENSUS_HEADERS, censusRows(r.user_built), CENSUS_NUMERIC)}`;
+  out += `\nTop libraries ${by}:\n\n${renderTable(CENSUS_HEADERS, censusRows(r.libraries), CENSUS_NUMERIC)}`;
   return out;
 }
 
@@ -61,7 +62,7 @@ export function formatJobStory(r: JobStoryResult): string {
   let out = `Job ${safeText(r.job_id)}: ${r.total} process(es) by ${r.users.map(safeText).join(',') || '-'} on ${r.hosts.map(safeText).join(',')}, ${shortTime(r.first_seen)} - ${shortTime(r.last_seen)} UTC\n`;
   for (const p of r.processes) {
     const exit = p.exit === null ? '' : `  exit ${p.exit.status ?? '?'}`;
-    out += `\n${shortTime(p.time)}  ${safeText(p.hostname)}  pid ${p.pid}${p.parent_pid === null ? '' : ` (parent ${p.parent_pid})`}  ${safeText(p.username)}${exit}\n`;
+    out += `\n${shortTime(p.time)}  ${safeText(p.hostname)}  pid ${p.pid}${p.parent_pid === null ? '' : ` (parent ${p.parent_pid})`}  ${safeText(userLabel(p.username, p.uid))}${exit}\n`;
     out += `  ${safeText(p.binpath ?? '(process record not received)')}${p.signature === null ? '' : `  [${p.signature}]`}\n`;
     if (p.cmdline !== null) out += `  $ ${safeText(p.cmdline)}\n`;
     for (const l of p.libraries) {

@@ -35,7 +35,8 @@ export async function openQueryBackend(config: OgrtConfig, options: OpenOptions 
   const systemPrefixes = config.dashboard?.system_prefixes ?? DEFAULT_SYSTEM_PREFIXES;
   switch (output.plugin.type) {
     case 'sqlite': {
-      const settings = { file: path.resolve(config.source.dir, (output.options as { path: string }).path), systemPrefixes };
+      const file = path.resolve(config.source.dir, (output.options as { path: string }).path);
+      const settings = { file, shownFile: shownPath(config.source.dir, file), systemPrefixes };
       return { backend: options.threaded === true ? new ThreadedSqliteBackend(settings) : new SqliteQueryBackend(settings) };
     }
     case 'elasticsearch': {
@@ -46,4 +47,15 @@ export async function openQueryBackend(config: OgrtConfig, options: OpenOptions 
     default:
       return { reason: `output "${output.id}" is of type "${output.plugin.type}", whose store the queries cannot read` };
   }
+}
+
+/**
+ * The store file as the dashboard shows it: relative to the directory of
+ * ogrt.conf when inside it (`data/ogrt.db`), else its name alone — the
+ * viewer needs to recognise the store, not learn the server's directories.
+ */
+export function shownPath(configDir: string, file: string): string {
+  const rel = path.relative(configDir, file);
+  const outside = rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+  return outside ? path.basename(file) : rel;
 }

@@ -6,7 +6,7 @@
  */
 import { OgrtError } from '../errors.ts';
 import { parseGlob } from './glob.ts';
-import type { AffectedJobsQuery, CensusQuery, JobStoryQuery, TimeRange } from './types.ts';
+import { CENSUS_SORTS, type AffectedJobsQuery, type CensusQuery, type CensusSort, type JobStoryQuery, type TimeRange } from './types.ts';
 
 export interface RawParams {
   readonly [name: string]: string | undefined;
@@ -47,7 +47,14 @@ export function parseAffectedJobs(p: RawParams, nowMs = Date.now()): AffectedJob
 }
 
 export function parseCensus(p: RawParams, nowMs = Date.now()): CensusQuery {
-  return { ...parseRange(p, nowMs), limit: parseLimit(p.limit, LIMITS.census) };
+  return { ...parseRange(p, nowMs), limit: parseLimit(p.limit, LIMITS.census), sort: parseSort(p.sort) };
+}
+
+function parseSort(value: string | undefined): CensusSort {
+  const v = nonEmpty(value)?.trim().toLowerCase();
+  if (v === undefined) return 'runs';
+  if (!(CENSUS_SORTS as readonly string[]).includes(v)) throw invalid(`sort: must be one of ${CENSUS_SORTS.join(', ')} (got "${value}")`);
+  return v as CensusSort;
 }
 
 export function parseJobStory(jobId: string | undefined, p: RawParams): JobStoryQuery {

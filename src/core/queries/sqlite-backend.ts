@@ -11,9 +11,11 @@ import Database from 'better-sqlite3';
 import { OgrtError } from '../errors.ts';
 import { parseGlob, toSqliteGlob } from './glob.ts';
 import { microsToIso } from './params.ts';
-import type {
-  AffectedJob, AffectedJobsQuery, AffectedJobsResult, CensusEntry, CensusQuery, CensusResult, JobStoryQuery,
-  JobStoryResult, MatchedObject, QueryBackend, StoryLibrary, StoryProcess, TimeRange,
+import { querySql, type QuerySql } from './sqlite-sql.ts';
+import {
+  userLabel,
+  type AffectedJob, type AffectedJobsQuery, type AffectedJobsResult, type CensusEntry, type CensusQuery, type CensusResult,
+  type JobStoryQuery, type JobStoryResult, type MatchedObject, type QueryBackend, type StoryLibrary, type StoryProcess, type TimeRange,
 } from './types.ts';
 
 /** The store schema this reader understands (plugins/output-sqlite/schema.ts SCHEMA_VERSION). */
@@ -23,61 +25,11 @@ const MAX_US = 8.64e18;
 
 export interface SqliteBackendOptions {
   readonly file: string;
+  /** How the dashboard shows the file (e.g. relative to ogrt.conf); default: file. */
+  readonly shownFile?: string;
   /** Executables and libraries under these are not user-built. */
   readonly systemPrefixes: readonly string[];
 }
-
-/** Aggregation shared by both affected-jobs queries; `hit` is the CTE of matching process ids. */
-const JOBS_OF_HITS = `
-  SELECT p.job_id AS job_id,
-         json_group_array(DISTINCT p.username) FILTER (WHERE p.username IS NOT NULL) AS users,
-         json_group_array(DISTINCT p.hostname) AS hosts,
-         min(p.time_us) AS first_us, max(p.time_us) AS last_us, count(*) AS processes
-  FROM hit JOIN process p ON p.id = hit.process_id
-  WHERE p.time_us >= @from AND p.time_us < @to
-  GROUP BY p.job_id
-  ORDER BY first_us, p.job_id
-  LIMIT @limit`;
-
-const SIGNATURE_HITS = `
-  WITH hit(process_id) AS (
-    SELECT id FROM process WHERE signature = @signature
-    UNION
-    SELECT po.process_id FROM object o JOIN process_object po ON po.object_id = o.id
-    WHERE o.signature = @signature AND o.signature <> ''
-  )`;
-
-const LIBRARY_HITS = `
-  WITH obj AS (SELECT id FROM object WHERE path GLOB @glob),
-       hit(process_id) AS (SELECT DISTINCT po.process_id FROM obj JOIN process_object po ON po.object_id = obj.id)`;
-
-const LIBRARY_HITS_EXACT = `
-  WITH obj AS (SELECT id FROM object WHERE path = @glob),
-       hit(process_id) AS (SELECT DISTINCT po.process_id FROM obj JOIN process_object po ON po.object_id = obj.id)`;
-
-const MATCHED_BY_SIGNATURE = `
-  SELECT 'executable' AS kind, binpath AS path, signature, count(*) AS processes
-  FROM process WHERE signature = @signature AND binpath IS NOT NULL AND time_us >= @from AND time_us < @to
-  GROUP BY binpath
-  UNION ALL
-  SELECT 'library', o.path, o.signature, count(*)
-  FROM object o JOIN process_object po ON po.object_id = o.id JOIN process p ON p.id = po.process_id
-  WHERE o.signature = @signature AND o.signature <> '' AND p.time_us >= @from AND p.time_us < @to
-  GROUP BY o.path
-  ORDER BY 4 DESC, 2
-  LIMIT @limit`;
-
-const MATCHED_BY_LIBRARY = (exact: boolean) => `
-  SELECT 'library' AS kind, o.path, o.signature, count(*) AS processes
-  FROM object o JOIN process_object po ON po.object_id = o.id JOIN process p ON p.id = po.process_id
-  WHERE o.path ${exact ? '=' : 'GLOB'} @glob AND p.time_us >= @from AND p.time_us < @to
-  GROUP BY o.id
-  ORDER BY processes DESC, o.path, o.signature
-  LIMIT @limit`;
-
-const ENTRY_COLUMNS = `count(*) AS runs, count(DISTINCT p.username) AS users, count(DISTINCT p.job_id) AS jobs,
-  count(DISTINCT p.hostname) AS hosts, min(p.time_us) AS first_us, max(p.time_us) AS last_us,
-  count(*) OVER () AS total`;
 
 interface EntryRow {
   path: string;
@@ -113,30 +65,18 @@ interface ProcessRow {
   max_rss_kb: number | null;
 }
 
-interface Statements {
-  bySignature: Database.Statement;
-  byLibrary: Database.Statement;
-  byLibraryExact: Database.Statement;
-  matchedBySignature: Database.Statement;
-  matchedByLibrary: Database.Statement;
-  matchedByLibraryExact: Database.Statement;
-  totals: Database.Statement;
-  executables: Database.Statement;
-  userBuilt: Database.Statement;
-  libraries: Database.Statement;
-  jobProcesses: Database.Statement;
-  jobCount: Database.Statement;
-  jobLibraries: Database.Statement;
-}
+type Statements = { readonly [K in keyof QuerySql]: Database.Statement };
 
 export class SqliteQueryBackend implements QueryBackend {
   readonly description: string;
+  readonly label: string;
   private db: Database.Database | undefined;
   private stmts: Statements | undefined;
   private readonly prefixes: readonly string[];
 
   constructor(private readonly options: SqliteBackendOptions) {
     this.description = `sqlite ${options.file}`;
+    this.label = `sqlite ${options.shownFile ?? options.file}`;
     this.prefixes = Object.freeze([...options.systemPrefixes]);
   }
 
@@ -169,13 +109,15 @@ export class SqliteQueryBackend implements QueryBackend {
 
   async census(q: CensusQuery): Promise<CensusResult> {
     return this.run((s) => {
-      const params = { ...bounds(q), limit: q.limit, ...prefixParams(this.prefixes) };
-      const totals = s.totals.get(params) as { processes: number; users: number; jobs: number; hosts: number };
-      const executables = s.executables.all(params) as EntryRow[];
-      const libraries = s.libraries.all(params) as EntryRow[];
-      const userBuilt = s.userBuilt.all(params) as EntryRow[];
+      const sort = q.sort ?? 'runs';
+      const params = { ...bounds(q), limit: q.limit, sort, ...prefixParams(this.prefixes) };
+      const ranged = q.fromUs !== undefined || q.toUs !== undefined;
+      const totals = (ranged ? s.totalsInRange : s.totals).get(params) as { processes: number; users: number; jobs: number; hosts: number };
+      const executables = (ranged ? s.executablesInRange : s.executables).all(params) as EntryRow[];
+      const libraries = (ranged ? s.librariesInRange : s.libraries).all(params) as EntryRow[];
+      const userBuilt = (ranged ? s.userBuiltInRange : s.userBuilt).all(params) as EntryRow[];
       return {
-        query: { from: iso(q.fromUs), to: iso(q.toUs), limit: q.limit },
+        query: { from: iso(q.fromUs), to: iso(q.toUs), limit: q.limit, sort },
         totals: {
           processes: totals.processes,
           users: totals.users,
@@ -185,9 +127,9 @@ export class SqliteQueryBackend implements QueryBackend {
           libraries: libraries[0]?.total ?? 0,
           user_built_executables: userBuilt[0]?.total ?? 0,
         },
-        executables: executables.map((r) => this.entry(r)),
-        libraries: libraries.map((r) => this.entry(r)),
-        user_built: userBuilt.map((r) => this.entry(r)),
+        executables: executables.map((r) => this.entry(r, true)),
+        libraries: libraries.map((r) => this.entry(r, false)),
+        user_built: userBuilt.map((r) => this.entry(r, true)),
         system_prefixes: this.prefixes,
       };
     });
@@ -212,7 +154,7 @@ export class SqliteQueryBackend implements QueryBackend {
         processes,
         total,
         truncated: total > rows.length,
-        users: distinct(processes.map((p) => p.username)),
+        users: distinct(processes.map((p) => userLabel(p.username, p.uid))),
         hosts: distinct(processes.map((p) => p.hostname)),
         first_seen: processes[0]?.time ?? null,
         last_seen: processes.at(-1)?.time ?? null,
@@ -225,7 +167,7 @@ export class SqliteQueryBackend implements QueryBackend {
     this.db = this.stmts = undefined;
   }
 
-  private entry(r: EntryRow): CensusEntry {
+  private entry(r: EntryRow, executable: boolean): CensusEntry {
     return {
       path: r.path,
       runs: r.runs,
@@ -235,7 +177,7 @@ export class SqliteQueryBackend implements QueryBackend {
       signatures: r.signatures,
       first_seen: microsToIso(r.first_us),
       last_seen: microsToIso(r.last_us),
-      user_built: !this.prefixes.some((p) => r.path.startsWith(p)),
+      user_built: executable && isUserBuilt(r.path, this.prefixes),
     };
   }
 
@@ -277,43 +219,16 @@ export class SqliteQueryBackend implements QueryBackend {
 }
 
 function prepare(db: Database.Database, prefixCount: number): Statements {
-  // substr() comparisons: prefixes are plain text, never patterns.
-  const system = prefixCount === 0
-    ? '0'
-    : Array.from({ length: prefixCount }, (_, i) => `substr(p.binpath, 1, length(@prefix${i})) = @prefix${i}`).join(' OR ');
-  const inRange = 'p.time_us >= @from AND p.time_us < @to';
-  return {
-    bySignature: db.prepare(SIGNATURE_HITS + JOBS_OF_HITS),
-    byLibrary: db.prepare(LIBRARY_HITS + JOBS_OF_HITS),
-    byLibraryExact: db.prepare(LIBRARY_HITS_EXACT + JOBS_OF_HITS),
-    matchedBySignature: db.prepare(MATCHED_BY_SIGNATURE),
-    matchedByLibrary: db.prepare(MATCHED_BY_LIBRARY(false)),
-    matchedByLibraryExact: db.prepare(MATCHED_BY_LIBRARY(true)),
-    totals: db.prepare(`
-      SELECT count(*) AS processes, count(DISTINCT p.username) AS users, count(DISTINCT p.job_id) AS jobs,
-             count(DISTINCT p.hostname) AS hosts
-      FROM process p WHERE ${inRange}`),
-    executables: db.prepare(`
-      SELECT p.binpath AS path, ${ENTRY_COLUMNS}, count(DISTINCT p.signature) AS signatures
-      FROM process p WHERE p.binpath IS NOT NULL AND ${inRange}
-      GROUP BY p.binpath ORDER BY runs DESC, path LIMIT @limit`),
-    userBuilt: db.prepare(`
-      SELECT p.binpath AS path, ${ENTRY_COLUMNS}, count(DISTINCT p.signature) AS signatures
-      FROM process p WHERE p.binpath IS NOT NULL AND NOT (${system}) AND ${inRange}
-      GROUP BY p.binpath ORDER BY runs DESC, path LIMIT @limit`),
-    libraries: db.prepare(`
-      SELECT o.path AS path, ${ENTRY_COLUMNS}, count(DISTINCT nullif(o.signature, '')) AS signatures
-      FROM process_object po JOIN object o ON o.id = po.object_id JOIN process p ON p.id = po.process_id
-      WHERE ${inRange}
-      GROUP BY o.path ORDER BY runs DESC, path LIMIT @limit`),
-    jobProcesses: db.prepare('SELECT * FROM process WHERE job_id = @job ORDER BY time_us, id LIMIT @limit'),
-    jobCount: db.prepare('SELECT count(*) FROM process WHERE job_id = @job').pluck(),
-    jobLibraries: db.prepare(`
-      SELECT po.process_id, o.path, o.signature, po.dlopen_time_us
-      FROM process_object po JOIN object o ON o.id = po.object_id
-      WHERE po.process_id IN (SELECT id FROM process WHERE job_id = @job ORDER BY time_us, id LIMIT @limit)
-      ORDER BY po.process_id, po.dlopen_time_us IS NOT NULL, po.dlopen_time_us, po.seq`),
-  };
+  const sql = querySql(prefixCount);
+  const out = {} as Record<keyof QuerySql, Database.Statement>;
+  for (const key of Object.keys(sql) as (keyof QuerySql)[]) out[key] = db.prepare(sql[key]);
+  out.jobCount.pluck();
+  return out;
+}
+
+/** An executable at an absolute path outside every system prefix (types.ts CensusEntry.user_built). */
+export function isUserBuilt(path: string, systemPrefixes: readonly string[]): boolean {
+  return path.startsWith('/') && !systemPrefixes.some((p) => path.startsWith(p));
 }
 
 interface AffectedJobRow {

@@ -34,12 +34,14 @@ function createWorker(workerData: unknown): Worker {
 
 export class ThreadedSqliteBackend implements QueryBackend {
   readonly description: string;
+  readonly label: string;
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   constructor(private readonly options: SqliteBackendOptions) {
     this.description = `sqlite ${options.file}`;
+    this.label = `sqlite ${options.shownFile ?? options.file}`;
   }
 
   affectedJobs(q: AffectedJobsQuery): Promise<AffectedJobsResult> {
@@ -72,7 +74,7 @@ export class ThreadedSqliteBackend implements QueryBackend {
 
   private start(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = createWorker({ file: this.options.file, systemPrefixes: [...this.options.systemPrefixes] });
+    const worker = createWorker({ file: this.options.file, shownFile: this.options.shownFile, systemPrefixes: [...this.options.systemPrefixes] });
     // Only a query in flight keeps the process alive.
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.settle(reply));

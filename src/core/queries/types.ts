@@ -24,6 +24,7 @@ export interface AffectedJobsQuery extends TimeRange {
 
 export interface AffectedJob {
   readonly job_id: string | null;
+  /** Distinct users (see userLabel), sorted. */
   readonly users: string[];
   readonly hosts: string[];
   readonly first_seen: string;
@@ -50,15 +51,22 @@ export interface AffectedJobsResult {
   readonly truncated: boolean;
 }
 
+/** What the census lists are ordered by (most first; ties: more runs, then path). */
+export const CENSUS_SORTS = ['runs', 'users', 'jobs'] as const;
+export type CensusSort = (typeof CENSUS_SORTS)[number];
+
 export interface CensusQuery extends TimeRange {
   /** Entries per list. */
   readonly limit: number;
+  /** Default: runs. */
+  readonly sort?: CensusSort;
 }
 
 export interface CensusEntry {
   readonly path: string;
   /** Processes that ran the executable / loaded the library. */
   readonly runs: number;
+  /** Distinct users (by name; by uid where the record has no name, see userLabel). */
   readonly users: number;
   readonly jobs: number;
   readonly hosts: number;
@@ -70,12 +78,16 @@ export interface CensusEntry {
   readonly signatures: number | null;
   readonly first_seen: string;
   readonly last_seen: string;
-  /** Outside every configured system prefix. */
+  /**
+   * An executable at an absolute path outside every configured system
+   * prefix. Always false for libraries (the census calls out programs, not
+   * the vDSO or a preload library) and for paths that are not absolute.
+   */
   readonly user_built: boolean;
 }
 
 export interface CensusResult {
-  readonly query: { readonly from?: string; readonly to?: string; readonly limit: number };
+  readonly query: { readonly from?: string; readonly to?: string; readonly limit: number; readonly sort: CensusSort };
   readonly totals: {
     readonly processes: number;
     readonly users: number;
@@ -85,7 +97,7 @@ export interface CensusResult {
     readonly libraries: number;
     readonly user_built_executables: number;
   };
-  /** Most runs first. */
+  /** Ordered by `query.sort`. */
   readonly executables: CensusEntry[];
   readonly libraries: CensusEntry[];
   /** Executables outside the system prefixes: programs users built or brought. */
@@ -138,10 +150,22 @@ export interface JobStoryResult {
   readonly last_seen: string | null;
 }
 
+/**
+ * How answers name a user: the user name, else `uid:N` — libogrt takes the
+ * name from $USER by default, which batch scripts and cron jobs may not
+ * set; the uid is always there. null when the record has neither.
+ */
+export function userLabel(username: string | null | undefined, uid: number | string | null | undefined): string | null {
+  if (username !== null && username !== undefined) return username;
+  return uid === null || uid === undefined ? null : `uid:${uid}`;
+}
+
 /** A store that answers the built-in queries. */
 export interface QueryBackend {
-  /** For logs and the API: `sqlite /path/ogrt.db`, `elasticsearch http://…`. */
+  /** For logs and errors: `sqlite /path/ogrt.db`, `elasticsearch http://…`. */
   readonly description: string;
+  /** For the dashboard (/api/info): like description, without local paths the viewer has no use for. */
+  readonly label: string;
   affectedJobs(q: AffectedJobsQuery): Promise<AffectedJobsResult>;
   census(q: CensusQuery): Promise<CensusResult>;
   jobStory(q: JobStoryQuery): Promise<JobStoryResult>;

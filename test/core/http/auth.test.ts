@@ -6,6 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import http from 'node:http';
 import path from 'node:path';
 import { OgrtError } from '../../../src/core/errors.ts';
 import { loadConfig } from '../../../src/core/config.ts';
@@ -13,6 +14,7 @@ import { builtinRegistry } from '../../../src/core/builtin-plugins.ts';
 import { MetricsRegistry } from '../../../src/core/metrics.ts';
 import { RateTracker } from '../../../src/core/rates.ts';
 import { isLoopback } from '../../../src/core/http/auth.ts';
+import { hostnameOf } from '../../../src/core/http/host-guard.ts';
 import { startDashboardServer, type DashboardServerOptions } from '../../../src/core/http/http-server.ts';
 import { DashboardSchema, type DashboardSettings } from '../../../src/core/http/config.ts';
 import { compileSchema } from '../../../src/core/config-validate.ts';
@@ -135,6 +137,69 @@ test('a dashboard that cannot start (its port is taken) stops the whole server w
     await refused(() => startStoreServer({ listen: `127.0.0.1:${port}` }), 'OGRT_ERR_DASHBOARD_LISTEN', /dashboard cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
   } finally {
     await first.close();
+  }
+});
+
+/** GET with a Host header of our choosing (fetch does not let one set Host); undefined sends none. */
+function getWithHost(url: string, host: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers: host === undefined ? headers : { ...headers, host }, setHost: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('Host header → host name: ports and brackets go, case folds; anything that is not host[:port] is undefined', () => {
+  const cases: [string | undefined, string | undefined][] = [
+    ['127.0.0.1:8080', '127.0.0.1'], ['LocalHost', 'localhost'], ['[::1]:8080', '::1'], ['[::1]', '::1'], ['::1', '::1'],
+    ['ogrt.example.org:443', 'ogrt.example.org'], [' node042 ', 'node042'],
+    [undefined, undefined], ['', undefined], ['a b', undefined], ['host:port', undefined], ['[::1]x', undefined], ['[nope]:1', undefined],
+    ['user@127.0.0.1', undefined], ['127.0.0.1:', undefined],
+  ];
+  for (const [header, name] of cases) assert.is(hostnameOf(header), name, String(header));
+});
+
+test('DNS rebinding: without credentials only a loopback address or localhost in Host is answered (any port); other names get 421 and no data', async () => {
+  const s = await startStoreServer({ dashboard: 'allowed_hosts = ["OGRT.example.org", "[fd00::7]"]' });
+  try {
+    await s.send(FIXTURE);
+    await s.waitStored(FIXTURE.length);
+    const port = new URL(s.url).port;
+    const paths = ['/api/queries/job/100', `/api/queries/affected-jobs?signature=${SIG_BLAS}`, '/api/metrics', '/api/info', '/metrics', '/', '/app.js'];
+    for (const host of [`127.0.0.1:${port}`, '127.3.2.1:1', `localhost:${port}`, 'LOCALHOST', `[::1]:${port}`, '::1', 'ogrt.example.org', 'ogrt.example.org:443', '[fd00::7]:8080']) {
+      for (const p of paths) assert.is((await getWithHost(`${s.url}${p}`, host)).status, 200, `${host} ${p}`);
+    }
+    const job = await getWithHost(`${s.url}/api/queries/job/100`, `localhost:${port}`);
+    assert.ok(job.body.includes('python3 fit.py'), 'the data, for loopback names');
+    for (const host of [`attacker.example:${port}`, 'attacker.example', '127.0.0.1.attacker.example', 'localhost.attacker.example:8080', '10.0.0.1:8080', 'evil.example.org', '']) {
+      for (const p of paths) {
+        const r = await getWithHost(`${s.url}${p}`, host);
+        assert.is(r.status, 421, `${host} ${p}`);
+        assert.is(JSON.parse(r.body).error.code, 'OGRT_ERR_HTTP_MISDIRECTED');
+        assert.not.ok(r.body.includes('fit.py') || r.body.includes('alice') || r.body.includes('<html'), `no data for ${host} ${p}`);
+      }
+    }
+    const noHost = await getWithHost(`${s.url}/api/queries/job/100`, undefined);
+    assert.ok(noHost.status >= 400 && !noHost.body.includes('fit.py'), `no Host header: ${noHost.status}`);
+    const r = await getWithHost(`${s.url}/api/metrics`, 'attacker.example:8080');
+    assert.match(JSON.parse(r.body).error.message, /does not answer for host "attacker\.example:8080" without credentials/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('with a token, Host is not restricted (a rebinding page has no token)', async () => {
+  const s = await startStoreServer({ listen: '0.0.0.0:0', dashboard: 'token_file = "dashboard.token"', files: { 'dashboard.token': TOKEN } });
+  try {
+    assert.is((await getWithHost(`${s.url}/api/metrics`, 'node042.cluster:8080', { authorization: `Bearer ${TOKEN}` })).status, 200);
+    assert.is((await getWithHost(`${s.url}/api/metrics`, 'node042.cluster:8080')).status, 401);
+  } finally {
+    await s.close();
   }
 });
 

@@ -38,7 +38,7 @@ test('[dashboard] gets its defaults; enabled = false keeps the settings but star
   const config = await parse(`${BASE}[dashboard]\n`);
   assert.equal(config.dashboard, {
     enabled: true, listen: '127.0.0.1:8080', token_file: '', token_env: '', username: '', password_file: '', password_env: '',
-    query_backend: '', system_prefixes: [...DEFAULT_SYSTEM_PREFIXES],
+    query_backend: '', allowed_hosts: [], system_prefixes: [...DEFAULT_SYSTEM_PREFIXES],
   });
   await withTempDir(async (dir) => {
     const off = await parse(`${BASE}[dashboard]\nenabled = false\nlisten = "127.0.0.1:0"\n`, dir);
@@ -54,6 +54,16 @@ test('query_backend must name an output whose store the queries can read', async
   assert.match(wrongType, /output "local" is of type "file"; queries can read outputs of type "sqlite" or "elasticsearch"/);
   const ok = await parse(`${BASE}[dashboard]\nquery_backend = "store"\n`);
   assert.is(ok.dashboard?.query_backend, 'store');
+});
+
+test('allowed_hosts: host names or IP addresses, without scheme or port', async () => {
+  const found = await problems(`${BASE}[dashboard]\nallowed_hosts = ["ogrt.example.org", "https://ogrt.example.org", "ogrt.example.org:443", "[::1]", "10.1.2.3", "a b"]\n`);
+  assert.equal(found.map((p) => p[1]), ['dashboard.allowed_hosts', 'dashboard.allowed_hosts', 'dashboard.allowed_hosts']);
+  assert.match(found[0][2], /"https:\/\/ogrt\.example\.org" is not a host name or an IP address \(no scheme, no port\)/);
+  assert.match(found[1][2], /"ogrt\.example\.org:443" is not a host name/);
+  assert.match(found[2][2], /"a b" is not a host name/);
+  const ok = await parse(`${BASE}[dashboard]\nallowed_hosts = ["ogrt.example.org", "fd00::7"]\n`);
+  assert.equal(ok.dashboard?.allowed_hosts, ['ogrt.example.org', 'fd00::7']);
 });
 
 test('credentials: one kind only, complete, and listen must be host:port', async () => {

@@ -187,6 +187,12 @@ test('/metrics: Prometheus text with the core counters, EWMA rates and process m
   assert.match(text, /^process_cpu_user_seconds_total \d/m);
 });
 
+test('/api/info names the store relative to ogrt.conf, not by the server\'s absolute path', async () => {
+  const r = await get('/api/info');
+  assert.equal([r.status, r.body.query_backend, r.body.auth], [200, 'sqlite data/ogrt.db', 'none']);
+  assert.not.ok(JSON.stringify(r.body).includes(s.dir), 'no absolute path of the server');
+});
+
 test('the dashboard page and its scripts are served with a strict Content-Security-Policy', async () => {
   const page = await fetch(`${s.url}/`);
   assert.is(page.status, 200);

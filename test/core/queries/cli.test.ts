@@ -64,6 +64,22 @@ test('census prints totals and the lists, marking user-built programs', async ()
   assert.match(census.stdout, /^ +1 +1 +1 +1 +1 +2026-11-01 10:05:00 +\/home\/alice\/bin\/sim \[user-built\]$/m);
 });
 
+test('census --sort users orders the lists by distinct users and says so; --json echoes the sort', async () => {
+  const text = await inProcess(['census', '--sort', 'users', '--config', s.configFile]);
+  assert.is(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Top executables by users:$/m);
+  assert.match(text.stdout, /^Top libraries by users:$/m);
+  const json = await inProcess(['census', '--sort', 'jobs', '--json', '--config', s.configFile]);
+  const body = JSON.parse(json.stdout);
+  assert.is(body.query.sort, 'jobs');
+  const jobs = body.libraries.map((e: { jobs: number }) => e.jobs);
+  assert.equal(jobs, [...jobs].sort((a: number, b: number) => b - a), 'most jobs first');
+  const bad = await inProcess(['census', '--sort', 'hosts', '--config', s.configFile]);
+  assert.equal([bad.code, /sort: must be one of runs, users, jobs/.test(bad.stderr)], [2, true]);
+  const notCensus = await inProcess(['job', '100', '--sort', 'users', '--config', s.configFile]);
+  assert.equal([notCensus.code, /--sort is for census only/.test(notCensus.stderr)], [2, true]);
+});
+
 test('job shows every process with its libraries (dlopen marked); control characters are escaped', async () => {
   const job = await query('job', '101');
   assert.is(job.code, 0, job.stderr);

@@ -18,13 +18,17 @@ import { startServer, type RunningServer } from '../../../src/core/server.ts';
 import { captureLogs } from '../../helpers/logs.ts';
 import { removeDir, tempDir, writeFiles } from '../../helpers/temp.ts';
 import { waitFor } from '../../helpers/wait.ts';
-import { BLAS, BLAS64, FIXTURE, LIBC, LIBM, SIG_BLAS, SIG_BLAS64, SIG_SIM, getJson, sendTcp, loudly } from './store-harness.ts';
+import {
+  BLAS, BLAS64, FIXTURE, LATER, LATER_FROM, LIBC, LIBM, LIBOGRT, LIBX, SIG_BLAS, SIG_BLAS64, SIG_SIM, VDSO, getJson, sendTcp, loudly,
+} from './store-harness.ts';
 
 interface EsSetup {
   readonly es: FakeElasticsearch;
   readonly front: FakeSearchFront;
   readonly server: RunningServer;
   readonly url: string;
+  /** Sends the LATER fixture and waits for its documents. */
+  sendLater(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,10 @@ query_backend = "es"
     front,
     server,
     url: server.dashboard!.url,
+    async sendLater() {
+      await sendTcp(host, Number(port), LATER);
+      await waitFor(() => es.documents().length === FIXTURE.length + LATER.length, 5_000, 'the LATER documents');
+    },
     async close() {
       await server.stop('test done');
       await front.stop();
@@ -142,6 +150,26 @@ test('job story: process, exit and dlopen documents put together in start order'
   assert.equal(bash.processes[0].libraries, [{ path: LIBC, signature: null, dlopen_time: null }, { path: BLAS, signature: SIG_BLAS, dlopen_time: '2026-11-02T08:00:01.000000Z' }]);
 });
 
+test('LATER: users without a name are uid:N; only executables at absolute paths are user-built; sort=jobs', async () => {
+  await setup.sendLater();
+  const libx = await get(`/api/queries/affected-jobs?library=${encodeURIComponent(LIBX)}`);
+  assert.equal(libx.jobs.map((j: any) => [j.job_id, j.users, j.processes]), [['J1', ['uid:1005'], 2], ['J3', [], 1]]);
+  assert.equal((await get('/api/queries/job/J2')).users, ['erin', 'uid:1006']);
+  const b = await get(`/api/queries/census?from=${LATER_FROM}`);
+  assert.equal(b.totals, { processes: 11, users: 3, jobs: 8, hosts: 2, executables: 4, libraries: 3, user_built_executables: 1 });
+  assert.equal(b.executables.map((e: any) => [e.path, e.runs, e.users, e.jobs, e.user_built]), [
+    ['/usr/bin/env', 4, 1, 2, false],
+    ['/home/erin/bin/model', 3, 2, 3, true],
+    ['/usr/bin/sleep', 3, 1, 3, false],
+    ['a.out', 1, 1, 1, false],
+  ]);
+  assert.equal(b.libraries.map((e: any) => [e.path, e.runs, e.users, e.user_built]), [[VDSO, 4, 3, false], [LIBX, 3, 1, false], [LIBOGRT, 2, 2, false]]);
+  assert.equal(b.user_built.map((e: any) => e.path), ['/home/erin/bin/model']);
+  const jobs = await get(`/api/queries/census?from=${LATER_FROM}&sort=jobs`);
+  assert.equal([jobs.query.sort, jobs.executables.map((e: any) => e.path)], ['jobs', ['/home/erin/bin/model', '/usr/bin/sleep', '/usr/bin/env', 'a.out']]);
+  assert.ok(setup.front.searches.some((q) => JSON.stringify(q).includes('"order":{"jobs":"desc"}')), 'ordered by the jobs sub-aggregation');
+});
+
 test('OpenSearch with the ECS schema: the same answers from the ECS field names', async () => {
   const os = await start('opensearch', 'ecs');
   try {
@@ -154,6 +182,9 @@ test('OpenSearch with the ECS schema: the same answers from the ECS field names'
     assert.equal([census.totals.processes, census.executables[0].path, census.libraries[0].path], [6, '/usr/bin/python3', LIBC]);
     const story = await q('/api/queries/job/100');
     assert.equal(story.processes.map((p: any) => [p.binpath, p.exit?.status ?? null]), [['/usr/bin/python3', 0], ['/home/alice/bin/sim', null]]);
+    await os.sendLater();
+    assert.equal((await q('/api/queries/job/J2')).users, ['erin', 'uid:1006'], 'user.id of ECS');
+    assert.equal((await q(`/api/queries/census?from=${LATER_FROM}`)).totals.users, 3);
     assert.ok(os.front.searches.some((s) => JSON.stringify(s).includes('"ogrt.shared_objects.signature"')), 'ECS field names are queried');
   } finally {
     await os.close();

@@ -39,11 +39,16 @@ test('times: ISO dates and date-times (UTC unless an offset is given), or a time
 
 test('from must be before to; limits are bounded whole numbers', () => {
   invalid(() => parseCensus({ from: '2026-11-02', to: '2026-11-01' }), /from must be before to/);
-  assert.equal(parseCensus({ limit: '5', from: '2026-11-01' }), { fromUs: Date.UTC(2026, 10, 1) * 1000, toUs: undefined, limit: 5 });
+  assert.equal(parseCensus({ limit: '5', from: '2026-11-01' }), { fromUs: Date.UTC(2026, 10, 1) * 1000, toUs: undefined, limit: 5, sort: 'runs' });
   assert.is(parseCensus({}).limit, 20);
   invalid(() => parseCensus({ limit: '0' }), /limit: must be a whole number from 1 to 1000/);
   invalid(() => parseCensus({ limit: '1e3' }), /limit/);
   invalid(() => parseCensus({ limit: '1001' }), /limit/);
+});
+
+test('census sort: runs (default), users or jobs, any case; anything else is refused', () => {
+  assert.equal(['', 'runs', 'Users', ' jobs '].map((sort) => parseCensus({ sort }).sort), ['runs', 'runs', 'users', 'jobs']);
+  invalid(() => parseCensus({ sort: 'hosts' }), /sort: must be one of runs, users, jobs \(got "hosts"\)/);
 });
 
 test('job story: a non-empty job id of at most 255 characters', () => {

@@ -81,6 +81,51 @@ export const FIXTURE: readonly OgrtRecord[] = Object.freeze([
 
 export const FIXTURE_UUIDS = { first: uuid(1), bash: uuid(3) };
 
+export const LIBX = '/opt/x/lib/libx.so.1';
+export const VDSO = 'linux-vdso.so.1';
+export const LIBOGRT = '/home/dev/ogrt/preload/build/libogrt.so';
+/** Start of the LATER fixture: queries from here see only it. */
+export const LATER_FROM = '2027-01-01';
+
+const later = (n: number, day: number, r: Partial<OgrtRecord>): OgrtRecord =>
+  record(100 + n, { time: `2027-01-0${day}T00:00:00.000000Z`, hostname: 'node5', ...r });
+
+/**
+ * Records from 2027 on, for user names (libogrt takes them from $USER, which
+ * batch scripts may not set: the uid is what is always there), user-built
+ * calls and census orders. Users are a name, else uid:N:
+ *
+ *  n  job  user       executable              libraries
+ *  1  J1   uid 1005   /usr/bin/env            vdso, libogrt, LIBX
+ *  2  J1   uid 1005   /usr/bin/env (node6)    vdso, LIBX
+ *  3  J1   uid 1005   /usr/bin/env
+ *  4  J2   uid 1006   a.out (not absolute)    vdso
+ *  5  J2   erin 1007  /home/erin/bin/model    vdso, libogrt
+ *  6  J3   (none)     /usr/bin/env            LIBX
+ *  7  J4   erin 1007  /home/erin/bin/model
+ *  8  J5   uid 1006   /home/erin/bin/model
+ *  9-11 J6-J8 uid 1005 /usr/bin/sleep
+ *
+ * executables   runs users jobs
+ *  env            4    1    2
+ *  model          3    2    3
+ *  sleep          3    1    3
+ *  a.out          1    1    1
+ */
+export const LATER: readonly OgrtRecord[] = Object.freeze([
+  later(1, 1, { job_id: 'J1', uid: 1005, binpath: '/usr/bin/env', shared_objects: [{ path: VDSO }, { path: LIBOGRT }, { path: LIBX }] }),
+  later(2, 1, { job_id: 'J1', uid: 1005, hostname: 'node6', binpath: '/usr/bin/env', shared_objects: [{ path: VDSO }, { path: LIBX }] }),
+  later(3, 1, { job_id: 'J1', uid: 1005, binpath: '/usr/bin/env' }),
+  later(4, 2, { job_id: 'J2', uid: 1006, binpath: 'a.out', shared_objects: [{ path: VDSO }] }),
+  later(5, 2, { job_id: 'J2', username: 'erin', uid: 1007, binpath: '/home/erin/bin/model', shared_objects: [{ path: VDSO }, { path: LIBOGRT }] }),
+  later(6, 3, { job_id: 'J3', binpath: '/usr/bin/env', shared_objects: [{ path: LIBX }] }),
+  later(7, 3, { job_id: 'J4', username: 'erin', uid: 1007, binpath: '/home/erin/bin/model' }),
+  later(8, 4, { job_id: 'J5', uid: 1006, binpath: '/home/erin/bin/model' }),
+  later(9, 4, { job_id: 'J6', uid: 1005, binpath: '/usr/bin/sleep' }),
+  later(10, 5, { job_id: 'J7', uid: 1005, binpath: '/usr/bin/sleep' }),
+  later(11, 5, { job_id: 'J8', uid: 1005, binpath: '/usr/bin/sleep' }),
+]);
+
 export interface StoreServer {
   readonly server: RunningServer;
   readonly dir: string;

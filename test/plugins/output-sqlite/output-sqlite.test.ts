@@ -176,23 +176,84 @@ test('retention by age: old processes go with their links and events; objects no
   assert.equal(h.read('SELECT count(*) AS n FROM process_object po JOIN object o ON o.id = po.object_id WHERE o.path = ?', '/old/libgone.so')[0].n, 1);
 });
 
-test('retention by size: the oldest processes go until the data fits in 90% of max_size_mb; pages go back to the file system', async () => {
+/** Bytes of the pages in use (not free), through the reader connection. */
+function usedBytes(h: Harness): number {
+  const [r] = h.read<{ pages: number; size: number }>(
+    'SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()) AS pages, (SELECT page_size FROM pragma_page_size()) AS size',
+  );
+  return r.pages * r.size;
+}
+
+/**
+ * Fills a store with `records`, then runs size retention with max_size_mb
+ * set so that 90% of it is `fraction` of the data. Returns how many of the
+ * newest processes would ideally stay: those that fit in 90% of the limit
+ * at the density they had, beyond what the empty store takes.
+ */
+async function sizeRetention(records: readonly OgrtRecord[], fraction: number) {
+  const fill = await harness();
+  const empty = usedBytes(fill);
+  for (let i = 0; i < records.length; i += 100) assert.equal(await fill.send(records.slice(i, i + 100)), { status: 'ok' });
+  const full = usedBytes(fill);
+  const dir = fill.dir;
+  open = open.filter((x) => x !== fill);
+  await fill.out.stop();
+  const maxBytes = (full * fraction) / 0.9;
+  const fc = fakeContext({ id: 'store', configDir: dir });
+  const out = plugin.create(fc.ctx, { ...DEFAULTS, max_size_mb: maxBytes / 1_048_576 }) as SqliteOutput;
+  await out.start();
+  await out.runRetention();
+  const reader = new Database(path.join(dir, DEFAULTS.path), { readonly: true });
+  const kept = (reader.prepare('SELECT pid FROM process ORDER BY time_us').pluck().all() as number[]);
+  reader.close();
+  await out.stop();
+  await removeDir(dir);
+  const ideal = Math.floor((0.9 * maxBytes - empty) / ((full - empty) / records.length));
+  return { kept, ideal, maxBytes, full, fc, used: fc.gauges.get(gaugeKey('database_bytes')) ?? NaN };
+}
+
+const minuteTime = (i: number) => `2026-11-24T${String(10 + Math.floor(i / 3600)).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000000Z`;
+
+test('retention by size: the newest processes that fit in 90% of max_size_mb stay, no fewer; pages go back to the file system', async () => {
   const maxMb = 0.5;
   const h = await harness({ max_size_mb: maxMb });
+  const empty = usedBytes(h);
   const filler = 'x'.repeat(2000);
   const records: OgrtRecord[] = [];
-  for (let i = 1; i <= 800; i++) records.push(proc(i, { time: `2026-11-24T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000000Z`, cmdline: `${i} ${filler}` }));
+  for (let i = 1; i <= 800; i++) records.push(proc(i, { time: minuteTime(i), cmdline: `${i} ${filler}` }));
   for (let i = 0; i < records.length; i += 100) assert.equal(await h.send(records.slice(i, i + 100)), { status: 'ok' });
   const before = statSync(h.file).size;
+  const full = usedBytes(h);
   assert.ok(before > maxMb * 1_048_576, `filled to ${before} bytes`);
   await h.out.runRetention();
   const used = h.fc.gauges.get(gaugeKey('database_bytes'));
-  assert.ok(used !== undefined && used <= 0.9 * maxMb * 1_048_576, `data ${used} bytes`);
+  assert.ok(used !== undefined && used <= maxMb * 1_048_576, `data ${used} bytes`);
   assert.ok(statSync(h.file).size < before / 2, `file shrank from ${before} to ${statSync(h.file).size}`);
   const kept = h.read<{ pid: number }>('SELECT pid FROM process ORDER BY pid').map((r) => r.pid);
-  assert.ok(kept.length > 0 && kept.length < 800);
+  const ideal = Math.floor((0.9 * maxMb * 1_048_576 - empty) / ((full - empty) / records.length));
+  // No fewer than 95% of them; a page's worth more is rounding (the empty store's pages are counted a little differently).
+  assert.ok(kept.length >= 0.95 * ideal && kept.length <= ideal + 2, `kept ${kept.length} of the ${ideal} that fit`);
   assert.equal(kept, records.slice(800 - kept.length).map((r) => r.pid), 'the newest are kept');
   assert.is(h.fc.count('retention_deleted_processes_total', { reason: 'size' }), 800 - kept.length);
+});
+
+test('retention by size with random uuids and shared libraries (half-empty index pages): close to the ideal, under the limit', async () => {
+  const records: OgrtRecord[] = [];
+  for (let i = 1; i <= 1200; i++) {
+    records.push(makeRecord({
+      pid: i,
+      time: minuteTime(i),
+      cmdline: `${i} ${'x'.repeat(200 + (i % 300))}`,
+      shared_objects: Array.from({ length: 20 }, (_, k) => ({ path: `/opt/lib/lib${(i * 7 + k) % 200}.so` })),
+    }));
+  }
+  // Cutting a store in half (0.5) leaves more index pages half empty than trimming a fifth: the file limit then costs more records.
+  for (const [fraction, least] of [[0.8, 0.95], [0.5, 0.8]]) {
+    const r = await sizeRetention(records, fraction);
+    assert.ok(r.used <= r.maxBytes, `fraction ${fraction}: ${r.used} bytes in use, limit ${r.maxBytes}`);
+    assert.ok(r.kept.length >= least * r.ideal && r.kept.length <= r.ideal + 2, `fraction ${fraction}: kept ${r.kept.length} of the ${r.ideal} that fit`);
+    assert.equal(r.kept, records.slice(records.length - r.kept.length).map((x) => x.pid), 'the newest are kept');
+  }
 });
 
 test('options: path is relative to the config dir; ":memory:" and directory paths are configuration errors', async () => {

@@ -30,7 +30,8 @@ async function api(path) {
     body = undefined;
   }
   if (!res.ok) {
-    if (res.status === 401) showLogin();
+    // An answer to a request sent with a token since replaced says nothing about the new one.
+    if (res.status === 401 && sessionStorage.getItem(TOKEN_KEY) === token) showLogin();
     throw new HttpError(res.status, body?.error?.code ?? 'HTTP', body?.error?.message ?? `HTTP ${res.status}`);
   }
   return body;
@@ -211,7 +212,12 @@ $('census-form').addEventListener('submit', async (ev) => {
   const el = $('census-result');
   busy(el);
   try {
-    const r = await query('/api/queries/census', { from: $('census-from').value.trim(), to: $('census-to').value.trim(), limit: $('census-limit').value.trim() });
+    const r = await query('/api/queries/census', {
+      from: $('census-from').value.trim(),
+      to: $('census-to').value.trim(),
+      sort: $('census-sort').value,
+      limit: $('census-limit').value.trim(),
+    });
     renderCensus(el, r);
   } catch (err) {
     showError(el, err);
@@ -240,12 +246,12 @@ function renderCensus(el, r) {
   replace(
     el,
     h('p', null, `${fmtInt(t.processes)} processes, ${fmtInt(t.users)} users, ${fmtInt(t.jobs)} jobs, ${fmtInt(t.hosts)} hosts, ${fmtInt(t.executables)} executables (${fmtInt(t.user_built_executables)} user-built), ${fmtInt(t.libraries)} libraries.`),
-    h('h4', null, 'Top executables'),
+    h('h4', { 'data-testid': 'census-executables-title' }, `Top executables by ${r.query.sort}`),
     censusTable(r.executables, 'census-executables'),
-    h('h4', null, 'User-built programs'),
+    h('h4', null, `User-built programs by ${r.query.sort}`),
     h('p', { class: 'muted' }, `Outside ${r.system_prefixes.join(' ')}`),
     censusTable(r.user_built, 'census-user-built'),
-    h('h4', null, 'Top libraries'),
+    h('h4', null, `Top libraries by ${r.query.sort}`),
     censusTable(r.libraries, 'census-libraries'),
   );
 }
@@ -288,7 +294,7 @@ function renderJob(el, r) {
         { title: 'Start', value: (p) => fmtTime(p.time) },
         { title: 'Host', value: (p) => p.hostname },
         { title: 'PID', class: 'num', value: (p) => `${p.pid}${p.parent_pid === null ? '' : ` ← ${p.parent_pid}`}` },
-        { title: 'User', value: (p) => p.username ?? '–' },
+        { title: 'User', value: (p) => p.username ?? (p.uid === null ? '–' : `uid:${p.uid}`) },
         { title: 'Executable', class: 'path', value: (p) => [p.binpath ?? '(not received)', p.signature ? h('div', { class: 'mono muted' }, p.signature) : null] },
         { title: 'Command line', class: 'cmdline', value: (p) => p.cmdline ?? '' },
         { title: 'Exit', class: 'num', value: (p) => (p.exit === null ? '–' : String(p.exit.status ?? '?')) },
