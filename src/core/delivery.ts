@@ -3,7 +3,12 @@
  * dead-lettered: send, read the SendResult, back off and resend what must be
  * retried (same records, same uuids, attempt + 1). Records leave the queue's
  * bound only here (release), so whatever is still undelivered at a shutdown
- * deadline is what the server reports as not flushed.
+ * deadline is what the server reports as not flushed (and, for a memory
+ * buffer, writes to the dead-letter file: see Flight).
+ *
+ * Per-batch warnings (rejected, retried) are rate-limited per output and
+ * kind (log-limiter.ts): a store that rejects every batch for a lasting
+ * reason (a wrong index) must not flood the log. Counters are exact.
  */
 import type { Batch, OutputInstance } from './plugin-api.ts';
 import type { OgrtRecord } from './record.ts';
@@ -11,8 +16,9 @@ import type { OutputSettings } from './config-schema.ts';
 import type { BufferQueue, Taken } from './output-queue.ts';
 import type { DeadLetterFile } from './dead-letter.ts';
 import type { ServerLogger } from './logger.ts';
+import type { LogLimiter } from './log-limiter.ts';
 import type { Series, WindowSeries } from './metrics.ts';
-import type { MetricsRegistry } from './metrics.ts';
+import { DEAD_LETTERED_HELP, ERRORS_HELP, createStandardSeries, type DeadLetterReason, type MetricsRegistry } from './metrics.ts';
 import { OgrtError } from './errors.ts';
 import { checkSendResult, type Outcome } from './send-result.ts';
 import { backoffDelay, sleep } from './retry.ts';
@@ -24,31 +30,32 @@ export class OutputMetrics {
   readonly retries: Series;
   readonly retriedEvents: Series;
   readonly batchDuration: WindowSeries;
-  private readonly errorSeries = new Map<string, Series>();
+  private readonly errorSeries: Map<string, Series>;
   private readonly deadLettered = new Map<string, Series>();
 
-  constructor(private readonly registry: MetricsRegistry, private readonly labels: Readonly<Record<string, string>>) {
+  constructor(private readonly registry: MetricsRegistry, private readonly labels: Readonly<Record<string, string>>, disk = false) {
     this.sentEvents = registry.counter('component_sent_events_total', 'Records the output stored.').get(labels);
     this.sentBytes = registry.counter('component_sent_event_bytes_total', 'Wire bytes of the records the output stored.').get(labels);
     this.retries = registry.counter('component_retries_total', 'Batch sends that will be retried.').get(labels);
     this.retriedEvents = registry.counter('component_retried_events_total', 'Records in batch sends that will be retried.').get(labels);
     this.batchDuration = registry.window('component_batch_duration_seconds', 'Duration of send() calls (sliding window).').get(labels);
+    this.errorSeries = createStandardSeries(registry, 'output', labels, { disk });
   }
 
   error(errorType: string, stage: string): void {
     const key = `${errorType}/${stage}`;
     let s = this.errorSeries.get(key);
     if (s === undefined) {
-      s = this.registry.counter('component_errors_total', 'Errors by type and stage.').get({ ...this.labels, error_type: errorType, stage });
+      s = this.registry.counter('component_errors_total', ERRORS_HELP).get({ ...this.labels, error_type: errorType, stage });
       this.errorSeries.set(key, s);
     }
     s.value++;
   }
 
-  deadLetter(reason: 'rejected' | 'max_attempts', events: number): void {
+  deadLetter(reason: DeadLetterReason, events: number): void {
     let s = this.deadLettered.get(reason);
     if (s === undefined) {
-      s = this.registry.counter('component_dead_lettered_events_total', 'Records written to the dead-letter file.').get({ ...this.labels, reason });
+      s = this.registry.counter('component_dead_lettered_events_total', DEAD_LETTERED_HELP).get({ ...this.labels, reason });
       this.deadLettered.set(reason, s);
     }
     s.value += events;
@@ -58,11 +65,14 @@ export class OutputMetrics {
 export interface DeliveryEnv {
   readonly id: string;
   readonly component: string;
+  /** The output's current instance (an output whose start() timed out gets a new one). */
   readonly instance: OutputInstance;
   readonly settings: OutputSettings;
   readonly queue: BufferQueue;
   readonly deadLetters: DeadLetterFile;
   readonly log: ServerLogger;
+  /** Per-batch warnings of this output, rate-limited by kind. */
+  readonly limiter: LogLimiter;
   readonly metrics: OutputMetrics;
   /** Aborted at the shutdown deadline: stop retrying, leave the rest unflushed. */
   readonly signal: AbortSignal;
@@ -71,34 +81,76 @@ export interface DeliveryEnv {
   readonly onOutcome?: (answered: boolean) => void;
 }
 
-export async function deliver(env: DeliveryEnv, taken: Taken): Promise<void> {
-  let records = taken.records;
-  let sizes = taken.sizes;
-  let seqs = taken.seqs;
-  let bytes = taken.bytes;
+const NONE: readonly never[] = Object.freeze([]);
+/** What a flight holds once its records are all acknowledged or dead-lettered. */
+const NOTHING_LEFT = Object.freeze({ records: NONE, sizes: NONE, seqs: undefined });
+
+interface Held {
+  readonly records: readonly OgrtRecord[];
+  readonly sizes: readonly number[];
+  readonly seqs: readonly number[] | undefined;
+}
+
+/**
+ * The records one delivery still holds: sent, backing off, or being
+ * dead-lettered, not yet acknowledged. At the shutdown deadline the runner
+ * of a memory buffer takes its flights over (takenOver) to write them to the
+ * dead-letter file; from then on the delivery no longer releases them from
+ * the queue (a send that still succeeds is counted, and the record may then
+ * be both stored and dead-lettered: twice, never zero times).
+ */
+export class Flight {
+  records: readonly OgrtRecord[];
+  sizes: readonly number[];
+  seqs: readonly number[] | undefined;
+  bytes: number;
+  /** A dead-letter write of some of `records` in progress; `done` resolves true once they are in the file. */
+  writing: { readonly records: readonly OgrtRecord[]; readonly done: Promise<boolean> } | undefined;
+  takenOver = false;
+
+  constructor(taken: Taken) {
+    this.records = taken.records;
+    this.sizes = taken.sizes;
+    this.seqs = taken.seqs;
+    this.bytes = taken.bytes;
+  }
+
+  hold(records: readonly OgrtRecord[], sizes: readonly number[], seqs: readonly number[] | undefined): void {
+    this.records = records;
+    this.sizes = sizes;
+    this.seqs = seqs;
+    this.bytes = sum(sizes);
+  }
+}
+
+export async function deliver(env: DeliveryEnv, flight: Flight): Promise<void> {
   const { retry } = env.settings;
   for (let attempt = 1; ; attempt++) {
     if (env.signal.aborted) return;
+    const { records, sizes, seqs, bytes } = flight;
     const outcome = await sendOnce(env, { records, bytes, attempt });
     let retryAfterMs: number | undefined;
     let reason: string;
     env.onOutcome?.(outcome.kind === 'ok' || outcome.kind === 'reject' || outcome.kind === 'partial');
+    // The flight is updated in the same step as each release: a shutdown may take it over at any await.
     switch (outcome.kind) {
       case 'ok':
-        acknowledge(env, records.length, bytes, seqs);
+        acknowledge(env, flight, records.length, bytes, seqs);
+        flight.hold(NOTHING_LEFT.records, NOTHING_LEFT.sizes, undefined);
         return;
       case 'reject':
-        await deadLetter(env, records, sizes, seqs, outcome.reason, 'rejected');
+        await deadLetter(env, flight, records, sizes, seqs, outcome.reason, 'rejected', NOTHING_LEFT);
         return;
       case 'partial': {
         const split = splitPartial(records, sizes, seqs, outcome.retry, outcome.rejected);
-        acknowledge(env, split.okEvents, split.okBytes, split.okSeqs);
-        if (split.rejected.length > 0) await deadLetter(env, split.rejected, split.rejectedSizes, split.rejectedSeqs, split.rejectedReasons, 'rejected');
+        acknowledge(env, flight, split.okEvents, split.okBytes, split.okSeqs);
+        const retried = { records: split.retry, sizes: split.retrySizes, seqs: split.retrySeqs };
+        if (split.rejected.length === 0) flight.hold(retried.records, retried.sizes, retried.seqs);
+        else {
+          flight.hold([...split.rejected, ...split.retry], [...split.rejectedSizes, ...split.retrySizes], concatSeqs(split.rejectedSeqs, split.retrySeqs));
+          if (!(await deadLetter(env, flight, split.rejected, split.rejectedSizes, split.rejectedSeqs, split.rejectedReasons, 'rejected', retried))) return;
+        }
         if (split.retry.length === 0) return;
-        records = split.retry;
-        sizes = split.retrySizes;
-        seqs = split.retrySeqs;
-        bytes = sum(sizes);
         reason = outcome.reason;
         break;
       }
@@ -112,16 +164,15 @@ export async function deliver(env: DeliveryEnv, taken: Taken): Promise<void> {
         break;
     }
     if (retry.max_attempts > 0 && attempt >= retry.max_attempts) {
-      await deadLetter(env, records, sizes, seqs, `gave up after ${attempt} attempt(s): ${reason}`, 'max_attempts');
+      await deadLetter(env, flight, flight.records, flight.sizes, flight.seqs, `gave up after ${attempt} attempt(s): ${reason}`, 'max_attempts', NOTHING_LEFT);
       return;
     }
+    const retried = flight.records.length;
     env.metrics.retries.value++;
-    env.metrics.retriedEvents.value += records.length;
+    env.metrics.retriedEvents.value += retried;
     const delay = backoffDelay(attempt, retry, retryAfterMs, env.random);
-    env.log.warn(
-      { code: 'OGRT_ERR_OUTPUT_RETRY', attempt, records: records.length, delay_ms: delay },
-      new OgrtError('OGRT_ERR_OUTPUT_RETRY', [env.id, records.length, attempt, reason]).message,
-    );
+    const e = new OgrtError('OGRT_ERR_OUTPUT_RETRY', [env.id, retried, attempt, reason]);
+    env.limiter.warn('retry', { code: e.code, attempt, records: retried, delay_ms: delay }, e.message);
     if (!(await sleep(delay, env.signal))) return;
   }
 }
@@ -166,38 +217,51 @@ function reportFailure(env: DeliveryEnv, outcome: Extract<Outcome, { kind: 'fail
   }
 }
 
-function acknowledge(env: DeliveryEnv, events: number, bytes: number, seqs: readonly number[] | undefined): void {
+function acknowledge(env: DeliveryEnv, flight: Flight, events: number, bytes: number, seqs: readonly number[] | undefined): void {
   if (events === 0) return;
   env.metrics.sentEvents.value += events;
   env.metrics.sentBytes.value += bytes;
-  env.queue.release(events, bytes, seqs);
+  if (!flight.takenOver) env.queue.release(events, bytes, seqs);
 }
 
-/** Writes dead letters, retrying the write itself until it works or the shutdown deadline passes. */
+/**
+ * Writes dead letters, retrying the write itself until it works or the
+ * shutdown deadline passes. True once the records are in the file; the
+ * flight then holds `rest`.
+ */
 async function deadLetter(
   env: DeliveryEnv,
+  flight: Flight,
   records: readonly OgrtRecord[],
   sizes: readonly number[],
   seqs: readonly number[] | undefined,
   reasons: string | readonly string[],
   why: 'rejected' | 'max_attempts',
-): Promise<void> {
+  rest: Held,
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
-    try {
-      await env.deadLetters.write(records, reasons);
-      break;
-    } catch (err) {
-      env.metrics.error('dead_letter_write_failed', 'sending');
-      const e = new OgrtError('OGRT_ERR_DEAD_LETTER_WRITE', [env.id, env.deadLetters.path, (err as Error).message], { cause: err });
-      env.log.error({ code: e.code, records: records.length, err }, e.message);
-      if (!(await sleep(backoffDelay(attempt, env.settings.retry), env.signal))) return;
-    }
+    const done = env.deadLetters.write(records, reasons).then(
+      () => true,
+      (err: unknown) => {
+        env.metrics.error('dead_letter_write_failed', 'sending');
+        const e = new OgrtError('OGRT_ERR_DEAD_LETTER_WRITE', [env.id, env.deadLetters.path, (err as Error)?.message ?? String(err)], { cause: err });
+        env.log.error({ code: e.code, records: records.length, err }, e.message);
+        return false;
+      },
+    );
+    flight.writing = { records, done };
+    const written = await done;
+    flight.writing = undefined;
+    if (written) break;
+    if (!(await sleep(backoffDelay(attempt, env.settings.retry), env.signal))) return false;
   }
   env.metrics.deadLetter(why, records.length);
   const summary = typeof reasons === 'string' ? reasons : reasons[0];
   const e = new OgrtError('OGRT_ERR_OUTPUT_REJECTED', [env.id, records.length, env.deadLetters.path, summary]);
-  env.log.warn({ code: e.code, records: records.length, reason: why }, e.message);
-  env.queue.release(records.length, sum(sizes), seqs);
+  env.limiter.warn(why, { code: e.code, records: records.length, reason: why }, e.message);
+  if (!flight.takenOver) env.queue.release(records.length, sum(sizes), seqs);
+  flight.hold(rest.records, rest.sizes, rest.seqs);
+  return true;
 }
 
 interface PartialSplit {
@@ -247,6 +311,10 @@ function splitPartial(
     }
   }
   return out;
+}
+
+function concatSeqs(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] | undefined {
+  return a === undefined || b === undefined ? undefined : [...a, ...b];
 }
 
 function sum(values: readonly number[]): number {

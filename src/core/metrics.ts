@@ -161,6 +161,60 @@ export function componentLabels(kind: string, type: string, id: string): MetricL
   return Object.freeze({ component_kind: kind, component_type: type, component_id: id });
 }
 
+export const ERRORS_HELP = 'Errors by type and stage.';
+export const DEAD_LETTERED_HELP = 'Records written to the dead-letter file.';
+
+/**
+ * The `[error_type, stage]` pairs the core itself counts in
+ * `component_errors_total`, by component kind. Created at 0 when a component
+ * is built (createStandardSeries), so that rate() and alerts see a series
+ * before the first error. Plugins' own error types are created when first
+ * counted.
+ */
+export const CORE_ERROR_TYPES = {
+  input: [['invalid_record', 'receiving'], ['dead_letter_write_failed', 'receiving'], ['uncaught', 'running']],
+  filter: [['process_failed', 'processing'], ['process_timeout', 'processing'], ['invalid_result', 'processing'], ['uncaught', 'running']],
+  output: [
+    ['start_failed', 'starting'],
+    ['send_failed', 'sending'],
+    ['send_timeout', 'sending'],
+    ['invalid_result', 'sending'],
+    ['dead_letter_write_failed', 'sending'],
+    ['reopen_failed', 'sending'],
+    ['flush_failed', 'flushing'],
+    ['stop_failed', 'stopping'],
+    ['uncaught', 'running'],
+  ],
+  /** Outputs with `buffer.type = "disk"`, besides the output ones. */
+  disk: [['buffer_open_failed', 'buffering'], ['buffer_write_failed', 'buffering'], ['buffer_read_failed', 'buffering'], ['buffer_corrupt', 'buffering']],
+} as const satisfies Record<string, readonly (readonly [string, string])[]>;
+
+/** `reason` of `component_dead_lettered_events_total`. shutdown_timeout: memory buffers only (disk buffers keep theirs). */
+export type DeadLetterReason = 'rejected' | 'max_attempts' | 'shutdown_timeout';
+
+/**
+ * Creates, at 0, the series the core writes for one component (see
+ * CORE_ERROR_TYPES); for outputs also the dead-lettered reasons. Returns the
+ * error series by `error_type/stage`, for callers that count them.
+ */
+export function createStandardSeries(
+  registry: MetricsRegistry,
+  kind: 'input' | 'filter' | 'output',
+  labels: MetricLabels,
+  options: { disk?: boolean } = {},
+): Map<string, Series> {
+  const errors = registry.counter('component_errors_total', ERRORS_HELP);
+  const pairs: readonly (readonly [string, string])[] = kind === 'output' && options.disk === true ? [...CORE_ERROR_TYPES.output, ...CORE_ERROR_TYPES.disk] : CORE_ERROR_TYPES[kind];
+  const byKey = new Map<string, Series>();
+  for (const [errorType, stage] of pairs) byKey.set(`${errorType}/${stage}`, errors.get({ ...labels, error_type: errorType, stage }));
+  if (kind === 'output') {
+    const deadLettered = registry.counter('component_dead_lettered_events_total', DEAD_LETTERED_HELP);
+    const reasons: DeadLetterReason[] = options.disk === true ? ['rejected', 'max_attempts'] : ['rejected', 'max_attempts', 'shutdown_timeout'];
+    for (const reason of reasons) deadLettered.get({ ...labels, reason });
+  }
+  return byKey;
+}
+
 class ComponentMetricsImpl implements ComponentMetrics {
   constructor(private readonly registry: MetricsRegistry, private readonly base: MetricLabels) {}
 

@@ -2,6 +2,13 @@
  * Runs one output instance: its queue, batcher and `concurrency` sender
  * workers; start() with retries (a store that is down at start must not kill
  * the server — records queue meanwhile); drain, abort and stop for shutdown.
+ * Starting (bounded attempts, a new instance after a start() that timed
+ * out) is in output-start.ts.
+ *
+ * At a shutdown deadline a memory buffer hands over everything it still
+ * holds (queued, in flight, waiting to get in) to be written to the
+ * dead-letter file (reason "shutdown_timeout"); a disk buffer keeps its
+ * records on disk.
  *
  * The queue is the memory queue (output-queue.ts) or, for
  * `buffer.type = "disk"`, the disk buffer (disk-buffer.ts), opened before
@@ -9,6 +16,7 @@
  */
 import type { OutputInstance } from './plugin-api.ts';
 import type { OutputConfig } from './config.ts';
+import type { OgrtRecord } from './record.ts';
 import type { ServerLogger } from './logger.ts';
 import { errorFields } from './logger.ts';
 import { componentLabels, type MetricsRegistry, type Series } from './metrics.ts';
@@ -18,8 +26,9 @@ import { DiskQueue, type DiskHooks } from './disk-buffer.ts';
 import { maxPendingBytes, segmentSize, windowSize } from './disk-buffer-config.ts';
 import { Batcher } from './batcher.ts';
 import { DeadLetterFile } from './dead-letter.ts';
-import { deliver, OutputMetrics, type DeliveryEnv } from './delivery.ts';
-import { backoffDelay, sleep } from './retry.ts';
+import { deliver, Flight, OutputMetrics, type DeliveryEnv } from './delivery.ts';
+import { LogLimiter } from './log-limiter.ts';
+import { OutputStarter } from './output-start.ts';
 
 /** drop_newest warnings are logged at most this often per output. */
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -31,6 +40,32 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  */
 const DISK_PERSIST_TIMEOUT_MS = 800;
 
+/** `reason` of records dead-lettered because the shutdown deadline passed before they were delivered. */
+export const SHUTDOWN_DEAD_LETTER_REASON = 'shutdown_timeout';
+
+export interface OutputRunnerOptions {
+  /** Bound of each start() attempt; default PLUGIN_START_TIMEOUT_MS. */
+  readonly startTimeoutMs?: number;
+  /** Random source for retry jitter (tests). */
+  readonly random?: () => number;
+}
+
+/** What a memory buffer held at the shutdown deadline; some of it may be in a dead-letter write that was under way. */
+interface Unflushed {
+  readonly records: readonly OgrtRecord[];
+  readonly writing?: { readonly records: readonly OgrtRecord[]; readonly done: Promise<boolean> };
+}
+
+/** The outcome of writing a memory buffer's unflushed records to the dead-letter file at shutdown. */
+export interface ShutdownDeadLetters {
+  readonly records: number;
+  readonly path: string;
+  /** Set when the write failed: the records are lost (and logged). */
+  readonly error?: unknown;
+  /** The write did not finish in time: it may still succeed. */
+  readonly unsure?: boolean;
+}
+
 export class OutputRunner {
   readonly queue: BufferQueue;
   /** Set when buffer.type = "disk" (the same object as `queue`). */
@@ -41,24 +76,45 @@ export class OutputRunner {
   private readonly metrics: OutputMetrics;
   private readonly abortController = new AbortController();
   private readonly env: DeliveryEnv;
-  private started = false;
+  private readonly limiter: LogLimiter;
+  private readonly starter: OutputStarter;
   private readonly startedOrAborted: Promise<boolean>;
   private markStarted!: (started: boolean) => void;
   private workers: Promise<void>[] = [];
+  private readonly flights = new Set<Flight>();
+  private unflushed: Unflushed[] = [];
   private droppedSinceLog = 0;
   private lastDropLog = 0;
 
+  /**
+   * `create`: the plugin's create(), checked (throws OgrtError); called here,
+   * so a failure leaves nothing running, and again after a start() that
+   * timed out.
+   */
   constructor(
     readonly config: OutputConfig,
-    readonly instance: OutputInstance,
+    create: () => OutputInstance,
     readonly component: string,
     private readonly log: ServerLogger,
     registry: MetricsRegistry,
-    random?: () => number,
+    options: OutputRunnerOptions = {},
   ) {
     const labels = componentLabels('output', config.plugin.type, config.id);
-    this.metrics = new OutputMetrics(registry, labels);
     const s = config.settings;
+    this.metrics = new OutputMetrics(registry, labels, s.buffer.type === 'disk');
+    this.limiter = new LogLimiter(log);
+    // create() runs here, first: a plugin that cannot be created leaves nothing behind.
+    this.starter = new OutputStarter({
+      id: config.id,
+      component,
+      create,
+      log,
+      metrics: this.metrics,
+      retry: s.retry,
+      signal: this.abortController.signal,
+      startTimeoutMs: options.startTimeoutMs,
+      onStarted: () => this.markStarted(true),
+    });
     const limits = { maxEvents: s.buffer.max_events, maxBytes: s.buffer.max_bytes, whenFull: s.buffer.when_full };
     if (s.buffer.type === 'disk') {
       const window = windowSize(s.batch, s.concurrency);
@@ -84,17 +140,21 @@ export class OutputRunner {
     }
     this.batcher = new Batcher(this.queue, s.batch);
     this.startedOrAborted = new Promise((resolve) => (this.markStarted = resolve));
+    const starter = this.starter;
     this.env = {
       id: config.id,
       component,
-      instance,
+      get instance() {
+        return starter.current;
+      },
       settings: s,
       queue: this.queue,
       deadLetters: new DeadLetterFile(s.dead_letter_path, config.id),
       log,
+      limiter: this.limiter,
       metrics: this.metrics,
       signal: this.abortController.signal,
-      random,
+      random: options.random,
       onOutcome: (answered) => {
         this.answering = answered;
         if (!answered) this.disk?.released.notify();
@@ -102,19 +162,24 @@ export class OutputRunner {
     };
   }
 
+  /** The running instance (or the one being started). */
+  get instance(): OutputInstance {
+    return this.starter.current;
+  }
+
   /**
    * First start attempt, awaited; on failure further attempts run in the
    * background with backoff. Workers begin sending once start() succeeded.
    */
   async start(): Promise<void> {
+    this.limiter.startSummaries();
     await this.disk?.open();
     for (let i = 0; i < this.config.settings.concurrency; i++) this.workers.push(this.work());
-    if (await this.tryStart(1)) return;
-    void this.keepStarting();
+    await this.starter.start();
   }
 
   get isStarted(): boolean {
-    return this.started;
+    return this.starter.isStarted;
   }
 
   /**
@@ -130,38 +195,60 @@ export class OutputRunner {
     await disk.persisted();
     // Records waiting for a buffer that never opened are not on disk: wait for it (up to the deadline).
     while (!disk.opened && disk.parkedEvents > 0) await disk.released.wait();
-    while (disk.heldEvents > 0 && this.started && this.answering) await disk.released.wait();
+    while (disk.heldEvents > 0 && this.isStarted && this.answering) await disk.released.wait();
   }
 
   /**
    * Shutdown, phase 2 (deadline or drained): stop all sending. Returns
    * records that will never be delivered (for a disk buffer, only those it
-   * could not take: what it holds stays on disk).
+   * could not take: what it holds stays on disk). A memory buffer keeps
+   * them for deadLetterUnflushed().
    */
   abort(): number {
     this.abortController.abort();
     this.markStarted(false);
     this.batcher.close();
-    const parked = this.queue.close();
-    return this.disk !== undefined ? parked : this.queue.heldEvents + parked;
+    if (this.disk !== undefined) return this.queue.close();
+    const held = this.takeOver();
+    return held + this.queue.close();
+  }
+
+  /**
+   * Shutdown, after abort() at the deadline: writes what a memory buffer
+   * still held to the dead-letter file, reason "shutdown_timeout", so that
+   * an operator can replay it. One attempt: the server is exiting.
+   * Undefined when there was nothing to write.
+   */
+  async deadLetterUnflushed(): Promise<ShutdownDeadLetters | undefined> {
+    const parts = this.unflushed;
+    this.unflushed = [];
+    const records: OgrtRecord[] = [];
+    for (const part of parts) {
+      // A dead-letter write that was under way when the deadline passed: what it wrote is not written again.
+      const written = part.writing !== undefined && (await part.writing.done) ? new Set(part.writing.records) : undefined;
+      for (const r of part.records) if (written === undefined || !written.has(r)) records.push(r);
+    }
+    if (records.length === 0) return undefined;
+    const file = this.env.deadLetters;
+    try {
+      await file.write(records, SHUTDOWN_DEAD_LETTER_REASON);
+    } catch (err) {
+      this.metrics.error('dead_letter_write_failed', 'sending');
+      return { records: records.length, path: file.path, error: err };
+    }
+    this.metrics.deadLetter('shutdown_timeout', records.length);
+    return { records: records.length, path: file.path };
   }
 
   /** Shutdown, phase 3: the plugin's stop(), if it ever started; then the disk buffer is persisted and closed. */
   async stop(): Promise<void> {
-    if (this.started && this.instance.stop !== undefined) {
-      try {
-        await this.instance.stop();
-      } catch (err) {
-        this.metrics.error('stop_failed', 'stopping');
-        const e = new OgrtError('OGRT_ERR_OUTPUT_STOP', [this.config.id, (err as Error)?.message ?? String(err)], { cause: err });
-        this.log.error({ ...errorFields(err), code: e.code }, e.message);
-      }
-    }
+    this.limiter.stop();
+    await this.starter.stop();
     await this.disk?.shutdown(DISK_PERSIST_TIMEOUT_MS);
   }
 
   async reopen(): Promise<void> {
-    if (!this.started || this.instance.reopen === undefined) return;
+    if (!this.isStarted || this.instance.reopen === undefined) return;
     try {
       await this.instance.reopen();
       this.log.info('reopened');
@@ -177,36 +264,41 @@ export class OutputRunner {
     for (;;) {
       const batch = await this.batcher.next();
       if (batch === undefined) return;
+      const flight = new Flight(batch);
+      this.flights.add(flight);
       try {
-        await deliver(this.env, batch);
+        await deliver(this.env, flight);
       } catch (err) {
         // deliver() handles plugin failures itself; this is a core bug. Keep the worker alive.
         this.log.error({ ...errorFields(err), records: batch.records.length }, 'internal error while delivering a batch');
+      } finally {
+        this.flights.delete(flight);
       }
     }
   }
 
-  private async tryStart(attempt: number): Promise<boolean> {
-    if (this.abortController.signal.aborted) return false;
-    try {
-      await this.instance.start?.();
-    } catch (err) {
-      this.metrics.error('start_failed', 'starting');
-      const e = new OgrtError('OGRT_ERR_OUTPUT_START', [this.config.id, (err as Error)?.message ?? String(err)], { cause: err });
-      this.log.error({ ...errorFields(err), code: e.code, attempt }, `${e.message}; will retry, records queue meanwhile`);
-      return false;
+  /**
+   * Memory buffer at the deadline: every record still held (in flight,
+   * queued, or parked by a blocked input) is moved out for the dead-letter
+   * file. In-flight records are released from the bound so that parked ones
+   * get in and can be taken too; their deliveries no longer release them.
+   */
+  private takeOver(): number {
+    let count = 0;
+    for (const flight of this.flights) {
+      flight.takenOver = true;
+      this.unflushed.push({ records: flight.records, writing: flight.writing });
+      count += flight.records.length;
+      this.queue.release(flight.records.length, flight.bytes);
     }
-    this.started = true;
-    this.markStarted(true);
-    if (attempt > 1) this.log.info({ attempt }, 'started');
-    return true;
-  }
-
-  private async keepStarting(): Promise<void> {
-    for (let attempt = 2; ; attempt++) {
-      const slept = await sleep(backoffDelay(attempt - 1, this.config.settings.retry), this.abortController.signal);
-      if (!slept || (await this.tryStart(attempt))) return;
+    for (;;) {
+      const taken = this.queue.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      if (taken === undefined) break;
+      this.unflushed.push({ records: taken.records });
+      count += taken.records.length;
+      this.queue.release(taken.records.length, taken.bytes);
     }
+    return count;
   }
 
   private queueHooks(registry: MetricsRegistry, labels: Readonly<Record<string, string>>): QueueHooks {

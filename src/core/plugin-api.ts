@@ -266,7 +266,7 @@ export function definePlugin(def: PluginDefinition): Readonly<PluginDefinition> 
   return Object.freeze(def);
 }
 
-/** How long start() of an input or filter may take before the server gives up starting. */
+/** How long start() may take: an input or filter that exceeds it stops the server from starting; an output is retried with a new instance. */
 export const PLUGIN_START_TIMEOUT_MS = 30_000;
 /** How often the core asks every instance's health(). */
 export const HEALTH_INTERVAL_MS = 15_000;

@@ -1,15 +1,16 @@
 /**
  * Lifecycle calls around plugins that the server makes besides the per-batch
- * ones: bounded start() of inputs and filters, stop() of filters, flush() of
- * outputs, and the list of components whose health is watched. Every call
- * is contained: a plugin that throws or hangs here is named in the log and
- * counted, and the server goes on (or, for a start, refuses to start with a
- * message naming the plugin).
+ * ones: bounded start() of inputs and filters (and of outputs, through
+ * output-start.ts), stop() of filters, flush() of outputs, and the list of
+ * components whose health is watched. Every call is contained: a plugin that
+ * throws or hangs here is named in the log and counted, and the server goes
+ * on (or, for an input's or a filter's start, refuses to start with a
+ * message naming the plugin; an output's start is retried).
  */
 import { PLUGIN_START_TIMEOUT_MS, type InputInstance } from './plugin-api.ts';
 import type { ServerLogger } from './logger.ts';
 import { errorFields } from './logger.ts';
-import { componentLabels, type MetricsRegistry } from './metrics.ts';
+import { ERRORS_HELP, componentLabels, type MetricsRegistry } from './metrics.ts';
 import { OgrtError } from './errors.ts';
 import type { FilterStage } from './filters.ts';
 import type { OutputRunner } from './output-runner.ts';
@@ -96,7 +97,7 @@ export async function flushOutputs(runners: readonly OutputRunner[], logger: Ser
         await r.instance.flush();
       } catch (err) {
         const labels = componentLabels('output', r.config.plugin.type, r.config.id);
-        metrics.counter('component_errors_total', 'Errors by type and stage.').get({ ...labels, error_type: 'flush_failed', stage: 'flushing' }).value++;
+        metrics.counter('component_errors_total', ERRORS_HELP).get({ ...labels, error_type: 'flush_failed', stage: 'flushing' }).value++;
         const e = new OgrtError('OGRT_ERR_OUTPUT_FLUSH', [r.config.id, (err as Error)?.message ?? String(err)], { cause: err });
         logger.error({ ...errorFields(err), code: e.code, component: r.component }, e.message);
       }
@@ -121,7 +122,11 @@ export function healthTargets(inputs: readonly InputLike[], filters: readonly Fi
       kind: 'filter', type: f.config.plugin.type, id: f.id, component: f.component, instance: f.instance, started: () => f.started,
     })),
     ...runners.map((r): HealthTarget => ({
-      kind: 'output', type: r.config.plugin.type, id: r.config.id, component: r.component, instance: r.instance, started: () => r.isStarted,
+      kind: 'output', type: r.config.plugin.type, id: r.config.id, component: r.component, started: () => r.isStarted,
+      // An output whose start() timed out gets a new instance: ask the current one.
+      get instance() {
+        return r.instance;
+      },
     })),
   ];
 }

@@ -1,6 +1,7 @@
 /**
  * Server lifecycle. Start: outputs are created and started first (an output
- * whose start() fails keeps retrying in the background while records queue),
+ * whose start() fails, or has not settled after the start timeout, keeps
+ * retrying in the background while records queue),
  * then filters, then inputs; a filter or an input that cannot start (a
  * lookup file missing, a port in use), or whose start() has not settled
  * after PLUGIN_START_TIMEOUT_MS, fails the whole start. Stop (SIGTERM/SIGINT):
@@ -8,17 +9,19 @@
  * reach the queues, every output queue is drained (retrying as configured),
  * filters stop, outputs flush and stop; all within
  * server.shutdown_timeout_ms. Past that deadline the records each output
- * still held are logged as not flushed (OGRT_ERR_SHUTDOWN_TIMEOUT) and the
- * server stops anyway. Component health is checked every HEALTH_INTERVAL_MS
- * (health.ts).
+ * still held are logged as not flushed (OGRT_ERR_SHUTDOWN_TIMEOUT): a
+ * memory-buffered output first writes them to its dead-letter file (reason
+ * "shutdown_timeout", for replay), a disk-buffered one keeps them on disk;
+ * then the server stops anyway. Component health is checked every
+ * HEALTH_INTERVAL_MS (health.ts).
  */
 import { HEALTH_INTERVAL_MS, type InputInstance, type InputPluginDefinition, type OutputInstance, type OutputPluginDefinition } from './plugin-api.ts';
 import { loadConfig, type InputConfig, type OgrtConfig, type OutputConfig } from './config.ts';
 import type { PluginRegistry } from './registry.ts';
 import { componentLogger, componentName, createLogger, errorFields, type ServerLogger } from './logger.ts';
-import { MetricsRegistry } from './metrics.ts';
+import { MetricsRegistry, componentLabels, createStandardSeries } from './metrics.ts';
 import { OgrtError } from './errors.ts';
-import { OutputRunner } from './output-runner.ts';
+import { OutputRunner, SHUTDOWN_DEAD_LETTER_REASON, type ShutdownDeadLetters } from './output-runner.ts';
 import { Pipeline } from './pipeline.ts';
 import { createFilterStage, type FilterStage } from './filters.ts';
 import { HealthMonitor, type ComponentHealth } from './health.ts';
@@ -40,7 +43,7 @@ export interface StartServerOptions {
   cwd?: string;
   /** Random source for retry jitter (tests). */
   random?: () => number;
-  /** How long inputs' and filters' start() may take; default PLUGIN_START_TIMEOUT_MS (tests shorten it). */
+  /** How long each start() of a plugin may take; default PLUGIN_START_TIMEOUT_MS (tests shorten it). */
   startTimeoutMs?: number;
 }
 
@@ -107,9 +110,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const outputsAbort = new AbortController();
 
   // Everything is created before anything starts, so a create() failure leaves nothing running.
-  const runners = config.outputs.map((o) => createOutput(o, config, logger, metrics, outputsAbort.signal, options.random));
+  const runners = config.outputs.map((o) => createOutput(o, config, logger, metrics, outputsAbort.signal, options));
   // Filters see outputsAbort too: it fires once the last batch went through them.
   const filters = config.filters.map((f) => createFilterStage(f, { logger, metrics, signal: outputsAbort.signal, configDir: config.source.dir }));
+  for (const f of filters) createStandardSeries(metrics, 'filter', componentLabels('filter', f.config.plugin.type, f.id));
   const pipeline = new Pipeline(runners, logger, metrics, filters);
   const inputs = config.inputs.map((i) => createInput(i, config, logger, metrics, inputsAbort.signal, pipeline));
 
@@ -202,6 +206,7 @@ function createInput(
   // Names and metric labels use the plugin's declared type, short and bounded even for plugins loaded by path.
   const component = componentName('input', config.plugin.type, config.id);
   const log = componentLogger(logger, 'input', config.plugin.type, config.id);
+  createStandardSeries(metrics, 'input', componentLabels('input', config.plugin.type, config.id));
   const ctx = {
     id: config.id,
     log,
@@ -221,14 +226,18 @@ function createOutput(
   logger: ServerLogger,
   metrics: MetricsRegistry,
   signal: AbortSignal,
-  random: (() => number) | undefined,
+  options: StartServerOptions,
 ): OutputRunner {
   const component = componentName('output', config.plugin.type, config.id);
   const log = componentLogger(logger, 'output', config.plugin.type, config.id);
   const ctx = { id: config.id, log, metrics: metrics.forComponent('output', config.plugin.type, config.id), signal, configDir: ogrt.source.dir };
-  const instance = create(component, () => (config.plugin as OutputPluginDefinition).create(ctx, config.options));
-  requireMethods(component, instance, ['send']);
-  return new OutputRunner(config, instance as OutputInstance, component, log, metrics, random);
+  // Called again for a new instance when a start() did not settle in time (output-start.ts).
+  const make = (): OutputInstance => {
+    const instance = create(component, () => (config.plugin as OutputPluginDefinition).create(ctx, config.options));
+    requireMethods(component, instance, ['send']);
+    return instance as OutputInstance;
+  };
+  return new OutputRunner(config, make, component, log, metrics, { random: options.random, startTimeoutMs: options.startTimeoutMs });
 }
 
 function create<T>(component: string, make: () => T): T {
@@ -279,11 +288,15 @@ async function shutdown(
 
   const { drained, unflushed } = await pipeline.drain(deadline);
   if (!drained) {
+    // Memory buffers write what they still hold to their dead-letter files; disk buffers keep it on disk.
+    const written = await deadLetterUnflushed(runners, unflushed);
     for (const r of runners) {
       const count = unflushed[r.config.id];
       if (count === 0) continue;
-      const e = new OgrtError('OGRT_ERR_SHUTDOWN_TIMEOUT', [timeoutMs, `${count} record(s) of output ${r.config.id}`]);
-      logger.error({ code: e.code, output: r.config.id, unflushed: count, started: r.isStarted }, e.message);
+      const saved = written.get(r);
+      const e = new OgrtError('OGRT_ERR_SHUTDOWN_TIMEOUT', [timeoutMs, `${count} record(s) of output ${r.config.id}${whereTheyWent(saved)}`]);
+      const fields = saved === undefined ? {} : { dead_letter_path: saved.path, dead_lettered: saved.error === undefined ? saved.records : 0, ...(saved.error === undefined ? {} : errorFields(saved.error)) };
+      logger.error({ ...fields, code: e.code, output: r.config.id, unflushed: count, started: r.isStarted }, e.message);
     }
     const inFilters = pipeline.recordsInFilters;
     if (inFilters > 0) {
@@ -305,6 +318,37 @@ async function shutdown(
   const total = Object.values(unflushed).reduce((a, b) => a + b, 0);
   logger.info({ reason, unflushed: total }, 'stopped');
   return Object.freeze({ reason, timedOut: !drained, unflushed: Object.freeze(unflushed) });
+}
+
+/**
+ * Each memory-buffered output's unflushed records to its dead-letter file,
+ * within STOP_GRACE_MS (a dead-letter directory on a hung file system must
+ * not hold the exit forever).
+ */
+async function deadLetterUnflushed(runners: readonly OutputRunner[], unflushed: Readonly<Record<string, number>>): Promise<Map<OutputRunner, ShutdownDeadLetters>> {
+  const results = new Map<OutputRunner, ShutdownDeadLetters>();
+  const writes = runners
+    .filter((r) => r.disk === undefined && unflushed[r.config.id] > 0)
+    .map(async (r) => {
+      const result = await r.deadLetterUnflushed();
+      if (result !== undefined) results.set(r, result);
+    });
+  if (!(await beforeDeadline(Promise.all(writes), Date.now() + STOP_GRACE_MS))) {
+    for (const r of runners) {
+      if (r.disk !== undefined || unflushed[r.config.id] === 0 || results.has(r)) continue;
+      results.set(r, { records: unflushed[r.config.id], path: r.config.settings.dead_letter_path, error: new Error(`the write did not finish within ${STOP_GRACE_MS} ms`), unsure: true });
+    }
+  }
+  return results;
+}
+
+function whereTheyWent(saved: ShutdownDeadLetters | undefined): string {
+  if (saved === undefined) return '';
+  if (saved.error !== undefined) {
+    const fate = saved.unsure === true ? 'they may be lost' : 'they are lost';
+    return `; writing them to the dead-letter file ${saved.path} failed, ${fate}: ${(saved.error as Error)?.message ?? String(saved.error)}`;
+  }
+  return `; ${saved.records} written to the dead-letter file ${saved.path} (reason "${SHUTDOWN_DEAD_LETTER_REASON}"), replay them from there`;
 }
 
 async function closeDashboard(dashboard: RunningDashboard | undefined, logger: ServerLogger): Promise<void> {

@@ -7,6 +7,7 @@ import { makeRecords } from '../helpers/records.ts';
 import { deferred, waitFor } from '../helpers/wait.ts';
 import { backoffDelay } from '../../src/core/retry.ts';
 import type { SendResult } from '../../src/core/plugin-api.ts';
+import { LOG_BURST } from '../../src/core/log-limiter.ts';
 
 const INPUT = '[inputs.in]\ntype = "fake-in"\n';
 /** Fast retries: backoff of at most a few ms. */
@@ -113,6 +114,40 @@ test('reject: every record is written to the dead-letter file as {time, output, 
   const logged = running.logs.withCode('OGRT_ERR_OUTPUT_REJECTED');
   assert.is(logged.length, 1);
   assert.match(String(logged[0].msg), '3 record(s) dead-lettered to');
+});
+
+test('a store that rejects every batch: every record dead-lettered and counted, the warning logged LOG_BURST times per interval, the rest summarized', async () => {
+  const f = fakeSetup();
+  f.out('out').send = () => ({ status: 'reject', reason: 'HTTP 400: Incorrect index' });
+  running = await f.start(INPUT + OUT.replace('batch = { timeout_ms = 5 }', 'batch = { max_events = 1, timeout_ms = 5 }'));
+  const records = makeRecords(LOG_BURST + 15);
+  f.in('in').emit(records);
+  const m = running.server.metrics;
+  await waitFor(() => m.value('ogrt_component_dead_lettered_events_total', { component_id: 'out', reason: 'rejected' }) === records.length, 2000, 'all dead-lettered');
+  assert.is(f.out('out').batches.length, records.length, 'one batch per record');
+  assert.equal((await deadLetters(running)).map((l) => (l.record as { uuid: string }).uuid), records.map((r) => r.uuid));
+  const logged = running.logs.withCode('OGRT_ERR_OUTPUT_REJECTED');
+  assert.is(logged.length, LOG_BURST);
+  assert.ok(logged.every((l) => l.component === 'output:fake-out:out' && l.kind === 'rejected' && l.suppressed === undefined));
+  await running.server.stop('test');
+  const after = running.logs.withCode('OGRT_ERR_OUTPUT_REJECTED');
+  assert.is(after.length, LOG_BURST + 1, 'one summary line at stop');
+  assert.equal([after[LOG_BURST].component, after[LOG_BURST].kind, after[LOG_BURST].suppressed, after[LOG_BURST].level], ['output:fake-out:out', 'rejected', 15, 'warn']);
+  assert.is(after[LOG_BURST].msg, 'suppressed 15 similar messages (rejected)');
+});
+
+test('a store that answers "retry" to every first attempt: every batch retried and counted, the retry warning rate-limited', async () => {
+  const f = fakeSetup();
+  f.out('out').send = (batch) => (batch.attempt === 1 ? { status: 'retry', reason: 'HTTP 429' } : { status: 'ok' });
+  running = await f.start(INPUT + OUT.replace('batch = { timeout_ms = 5 }', 'batch = { max_events = 1, timeout_ms = 5 }'));
+  const records = makeRecords(LOG_BURST + 7);
+  f.in('in').emit(records);
+  await waitFor(() => f.out('out').stored.length === records.length, 3000, 'all stored');
+  assert.is(running.server.metrics.value('ogrt_component_retries_total', { component_id: 'out' }), records.length);
+  assert.is(running.logs.withCode('OGRT_ERR_OUTPUT_RETRY').length, LOG_BURST);
+  await running.server.stop('test');
+  const summary = running.logs.withCode('OGRT_ERR_OUTPUT_RETRY').filter((l) => l.suppressed !== undefined);
+  assert.equal(summary.map((l) => [l.component, l.kind, l.suppressed]), [['output:fake-out:out', 'retry', 7]]);
 });
 
 test('max_attempts exceeded: dead-lettered after that many sends', async () => {

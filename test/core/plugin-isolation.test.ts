@@ -193,6 +193,87 @@ test('start: a filter whose start() finishes only after the start timeout is sto
   await waitFor(() => filter.instance('slow').stopped, 2000, 'the late start undone');
 });
 
+/** `work`, or a failure naming `what` after `ms` (a start that hangs must fail the test, not end the process quietly). */
+async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('start: an output whose start() never settles does not hold up the server: counted and logged naming it, records queue, a new instance delivers them once it starts, the late one is stopped', async () => {
+  const input = fakeInputPlugin('fake-in');
+  const output = fakeOutputPlugin('fake-out');
+  const out = output.instance('out');
+  const firstStart = deferred();
+  let storeUp = false;
+  out.start = (call) => {
+    if (call === 1) return firstStart.promise;
+    if (!storeUp) throw new Error('ECONNREFUSED 127.0.0.1:9200');
+  };
+  // Which instance (by creation order) each stop() went to.
+  const stopped: number[] = [];
+  let created = 0;
+  const counted = definePlugin({
+    ...output.plugin,
+    create: (ctx, options) => {
+      const n = ++created;
+      const instance = output.plugin.create(ctx, options);
+      const stop = instance.stop!.bind(instance);
+      instance.stop = async () => {
+        stopped.push(n);
+        await stop();
+      };
+      return instance;
+    },
+  });
+  running = await within(
+    startWith(
+      '[inputs.in]\ntype = "fake-in"\naddress = "127.0.0.1:5514"\n[outputs.out]\ntype = "fake-out"\nbatch = { timeout_ms = 5 }\nretry = { initial_backoff_ms = 5, max_backoff_ms = 10 }\n',
+      [input.plugin, counted],
+      { startTimeoutMs: 50 },
+    ),
+    5000,
+    'the server start',
+  );
+  assert.equal(running.server.inputs, [{ id: 'in', type: 'fake-in', addresses: ['127.0.0.1:5514'] }]);
+  assert.is(input.get('in').started, true);
+  assert.is(running.logs.matching(/^listening$/).length, 1);
+  const timedOut = running.logs.withCode('OGRT_ERR_PLUGIN_START_TIMEOUT', { component: 'output:fake-out:out' });
+  assert.is(timedOut.length, 1);
+  assert.is(timedOut[0].level, 'error');
+  assert.is(timedOut[0].msg, 'output:fake-out:out: start() did not settle within 50 ms; will retry with a new instance, records queue meanwhile');
+  assert.is(running.server.metrics.value('ogrt_component_errors_total', { component_id: 'out', error_type: 'start_failed', stage: 'starting' }) >= 1, true);
+
+  const records = makeRecords(4);
+  void input.get('in').emit(records);
+  await waitFor(() => running!.logs.withCode('OGRT_ERR_OUTPUT_START').length >= 2, 2000, 'start retried on a new instance');
+  assert.is(running.server.metrics.value('ogrt_buffer_events', { component_id: 'out' }), 4, 'queued');
+  assert.equal(out.batches, [], 'nothing sent before a start succeeded');
+  assert.is(created, 2, 'one new instance after the timeout, reused while its start() fails');
+
+  storeUp = true;
+  await waitFor(() => out.stored.length === 4, 2000, 'records delivered once a start succeeded');
+  assert.equal(out.stored, records.map((r) => r.uuid));
+  assert.equal(stopped, []);
+
+  firstStart.resolve();
+  await waitFor(() => stopped.length === 1, 2000, 'the late first instance stopped');
+  assert.equal(stopped, [1], 'the instance that started too late, not the running one');
+  assert.is(running.logs.matching(/^start\(\) finished after the start timeout/).length, 1);
+  const more = makeRecords(2);
+  void input.get('in').emit(more);
+  await waitFor(() => out.stored.length === 6, 2000, 'the running instance still delivers');
+  await running.server.stop('test');
+  assert.equal(stopped, [1, 2]);
+  assert.is(created, 2);
+});
+
 test('an output whose send() throws, then returns garbage, then never settles: each counted and logged, the batch retried until stored', async () => {
   const input = fakeInputPlugin('fake-in');
   const output = fakeOutputPlugin('fake-out');

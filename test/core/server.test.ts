@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fakeSetup, startTestServer, type TestServer } from '../helpers/server.ts';
 import { makeRecords } from '../helpers/records.ts';
@@ -8,6 +9,22 @@ import { OgrtError } from '../../src/core/errors.ts';
 import { PLUGIN_API_VERSION, Type, definePlugin } from '../../src/core/plugin-api.ts';
 
 let running: TestServer | undefined;
+
+interface DeadLetterLine {
+  output: string;
+  reason: string;
+  record: { uuid: string };
+}
+
+/** The dead-letter file of output `id` under the default data_dir, without the `time` field; [] when there is none. */
+async function deadLetterLines(t: TestServer, id: string): Promise<DeadLetterLine[]> {
+  const text = await readFile(path.join(t.dir, 'data/dead-letter', `${id}.jsonl`), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l !== '').map((l) => {
+    const { time, ...rest } = JSON.parse(l) as DeadLetterLine & { time: string };
+    assert.match(time, /^\d{4}-\d\d-\d\dT/);
+    return rest;
+  });
+}
 test.after.each(async () => {
   await running?.close();
   running = undefined;
@@ -92,7 +109,7 @@ batch = { timeout_ms = 60000 }
   assert.is(running.server.stop('again'), running.server.stop('and again'), 'stop() is idempotent');
 });
 
-test('past shutdown_timeout_ms the unflushed records are reported per output, and the server stops anyway', async () => {
+test('past shutdown_timeout_ms the unflushed records are reported per output, written to its dead-letter file, and the server stops anyway', async () => {
   const f = fakeSetup();
   f.out('down').send = () => ({ status: 'retry', reason: 'connection refused' });
   running = await f.start(`[server]
@@ -107,17 +124,91 @@ batch = { timeout_ms = 5 }
 type = "fake-out"
 batch = { timeout_ms = 5 }
 `);
-  f.in('in').emit(makeRecords(7));
+  const records = makeRecords(7);
+  f.in('in').emit(records);
   await waitFor(() => f.out('up').stored.length === 7 && f.out('down').batches.length > 0, 2000, 'first attempts');
   const started = Date.now();
   const report = await running.server.stop('SIGTERM');
   const took = Date.now() - started;
   assert.equal(report, { reason: 'SIGTERM', timedOut: true, unflushed: { down: 7, up: 0 } });
   assert.ok(took >= 190 && took < 2000, `stop took ${took} ms`);
+  const deadLetterFile = path.join(running.dir, 'data/dead-letter/down.jsonl');
   const logged = running.logs.withCode('OGRT_ERR_SHUTDOWN_TIMEOUT');
-  assert.equal(logged.map((l) => [l.output, l.unflushed, l.level]), [['down', 7, 'error']]);
+  assert.equal(logged.map((l) => [l.output, l.unflushed, l.level, l.dead_lettered, l.dead_letter_path]), [['down', 7, 'error', 7, deadLetterFile]]);
   assert.match(String(logged[0].msg), 'shutdown timed out after 200 ms; not flushed: 7 record(s) of output down');
+  assert.match(String(logged[0].msg), `7 written to the dead-letter file ${deadLetterFile} (reason "shutdown_timeout")`);
   assert.is(f.out('down').stopCalls, 1, 'outputs are stopped anyway');
+
+  // Exactly the unflushed records, once each, for replay.
+  assert.equal(await deadLetterLines(running, 'down'), records.map((r) => ({ output: 'down', reason: 'shutdown_timeout', record: r })));
+  assert.equal(await deadLetterLines(running, 'up'), []);
+  assert.is(running.server.metrics.value('ogrt_component_dead_lettered_events_total', { component_id: 'down', reason: 'shutdown_timeout' }), 7);
+});
+
+test('at the shutdown deadline, records an input could not hand over yet (buffer full, when_full = "block") are dead-lettered too', async () => {
+  const f = fakeSetup();
+  f.out('down').send = () => ({ status: 'retry', reason: 'connection refused' });
+  running = await f.start(`[server]
+shutdown_timeout_ms = 100
+[inputs.in]
+type = "fake-in"
+[outputs.down]
+type = "fake-out"
+buffer = { max_events = 3 }
+retry = { initial_backoff_ms = 5, max_backoff_ms = 20 }
+batch = { max_events = 2, timeout_ms = 5 }
+`);
+  const records = makeRecords(8);
+  const handedOver = f.in('in').emit(records);
+  assert.ok(handedOver !== undefined, 'the input waits: the buffer is full');
+  await waitFor(() => f.out('down').batches.length > 0, 2000, 'first attempt');
+  const report = await running.server.stop('SIGTERM');
+  await handedOver;
+  assert.equal(report.unflushed, { down: 8 });
+  const lines = await deadLetterLines(running, 'down');
+  assert.equal(lines.map((l) => l.record.uuid), records.map((r) => r.uuid), 'in flight, queued, then waiting to get in: all, in order');
+  assert.ok(lines.every((l) => l.reason === 'shutdown_timeout'));
+});
+
+test('the standard series exist at 0 right after start, before anything went wrong', async () => {
+  const f = fakeSetup();
+  running = await f.start(`[inputs.in]
+type = "fake-in"
+[outputs.mem]
+type = "fake-out"
+retry = { initial_backoff_ms = 1, max_backoff_ms = 2 }
+[outputs.disk]
+type = "fake-out"
+buffer = { type = "disk" }
+`);
+  const counters = running.server.metrics.snapshot().counters;
+  const series = (name: string, labels: Record<string, string>) =>
+    counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).map((c) => c.value);
+  const output = (id: string) => ({ component_kind: 'output', component_type: 'fake-out', component_id: id });
+  const input = { component_kind: 'input', component_type: 'fake-in', component_id: 'in' };
+  for (const id of ['mem', 'disk']) {
+    for (const [errorType, stage] of [['start_failed', 'starting'], ['send_failed', 'sending'], ['send_timeout', 'sending'], ['invalid_result', 'sending'], ['dead_letter_write_failed', 'sending'], ['stop_failed', 'stopping'], ['flush_failed', 'flushing']]) {
+      assert.equal(series('ogrt_component_errors_total', { ...output(id), error_type: errorType, stage }), [0], `${id} errors ${errorType}/${stage}`);
+    }
+    for (const reason of ['rejected', 'max_attempts']) assert.equal(series('ogrt_component_dead_lettered_events_total', { ...output(id), reason }), [0], `${id} dead-lettered ${reason}`);
+    assert.equal(series('ogrt_component_discarded_events_total', { ...output(id), reason: 'queue_full' }), [0], `${id} discarded queue_full`);
+    assert.equal(series('ogrt_component_retries_total', output(id)), [0], `${id} retries`);
+  }
+  assert.equal(series('ogrt_component_dead_lettered_events_total', { ...output('mem'), reason: 'shutdown_timeout' }), [0]);
+  assert.equal(series('ogrt_component_dead_lettered_events_total', { ...output('disk'), reason: 'shutdown_timeout' }), [], 'a disk buffer keeps its records at shutdown');
+  assert.equal(series('ogrt_component_errors_total', { ...output('disk'), error_type: 'buffer_write_failed', stage: 'buffering' }), [0]);
+  assert.equal(series('ogrt_component_errors_total', { ...output('mem'), error_type: 'buffer_write_failed' }), []);
+  for (const [errorType, stage] of [['invalid_record', 'receiving'], ['uncaught', 'running']]) {
+    assert.equal(series('ogrt_component_errors_total', { ...input, error_type: errorType, stage }), [0], `input errors ${errorType}/${stage}`);
+  }
+  // Counting later goes to the same series.
+  f.out('mem').send = (_batch, call) => {
+    if (call === 1) throw new Error('socket hang up');
+    return { status: 'ok' };
+  };
+  f.in('in').emit(makeRecords(1));
+  await waitFor(() => running!.server.metrics.value('ogrt_component_errors_total', { component_id: 'mem', error_type: 'send_failed' }) >= 1, 2000, 'a failed send');
+  assert.is(running.server.metrics.snapshot().counters.filter((c) => c.name === 'ogrt_component_errors_total' && c.labels.component_id === 'mem' && c.labels.error_type === 'send_failed').length, 1);
 });
 
 test('an output whose start() fails keeps being retried while records queue; nothing is lost', async () => {
