@@ -109,7 +109,7 @@ export class UnixDgramBridge implements Pausable {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const fail = (why: string, cause?: unknown): OgrtError =>
-        new OgrtError('OGRT_ERR_INPUT_LISTEN', [o.inputId, `unix datagram socket ${o.path}`, why], { cause, details: { path: o.path } });
+        new OgrtError('OGRT_ERR_INPUT_LISTEN', [o.inputId, `unix datagram socket ${o.path}`, why], { cause, context: { path: o.path } });
       child.once('error', (err) => {
         if (!ready) reject(fail(`cannot run ${o.python}: ${err.message} (the unix socket needs Python 3; set \`python\`)`, err));
       });

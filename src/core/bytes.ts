@@ -68,7 +68,7 @@ function escapedStringToBytes(s: string): Buffer {
     } else if (c >= 0xd800 && c <= 0xdfff) {
       throw new OgrtError('OGRT_ERR_WIRE_ENCODE', [
         `lone surrogate U+${c.toString(16).toUpperCase()} at index ${i} (only U+DC80–U+DCFF stand for raw bytes)`,
-      ], { details: { reason: 'lone_surrogate', index: i } });
+      ], { context: { reason: 'lone_surrogate', index: i } });
     } else {
       out[n++] = 0xe0 | (c >> 12);
       out[n++] = 0x80 | ((c >> 6) & 0x3f);

@@ -119,7 +119,7 @@ function installCrashHandlers(logger: ServerLogger, running: () => RunningServer
 }
 
 function logFatal(logger: ServerLogger, err: unknown, what: string): void {
-  const errors = (err as OgrtError)?.details?.errors;
+  const errors = (err as OgrtError)?.context?.errors;
   const fields: Record<string, unknown> = { ...errorFields(err) };
   if (Array.isArray(errors)) fields.errors = errors.map((e: OgrtError) => ({ code: e.code, message: e.message }));
   logger.fatal(fields, `${what}: ${(err as Error)?.message ?? String(err)}`);
@@ -130,7 +130,7 @@ function describeError(err: unknown): string {
   if (!(err instanceof OgrtError)) return `${(err as Error)?.stack ?? String(err)}\n`;
   // The aggregate lists each problem with its own code already.
   let text = err.code === 'OGRT_ERR_CONFIG_ERRORS' ? `${err.message}\n` : `${err.message} (${err.code})\n`;
-  const codeblock = err.details.codeblock;
+  const codeblock = err.context.codeblock;
   if (typeof codeblock === 'string') text += `${codeblock.replace(/\n+$/, '')}\n`;
   return text;
 }

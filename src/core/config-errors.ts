@@ -27,7 +27,7 @@ export class ConfigProblems {
     const line = this.lines?.lineOf(path);
     let where = line === undefined ? this.file : `${this.file}:${line}`;
     if (path.length > 0) where += `: ${formatKeyPath(path)}`;
-    this.list.push(new OgrtError(code, [where, ...args], { cause, details: { file: this.file, key: formatKeyPath(path), line } }));
+    this.list.push(new OgrtError(code, [where, ...args], { cause, context: { file: this.file, key: formatKeyPath(path), line } }));
   }
 
   /** Ajv errors of one validation, relative to `base` (the TOML path of the validated value). */
@@ -47,11 +47,11 @@ export class ConfigProblems {
   throwIfAny(): void {
     if (this.list.length === 0) return;
     // In file order; problems without a line (none known) last.
-    const lineOf = (e: OgrtError): number => (typeof e.details.line === 'number' ? e.details.line : Number.MAX_SAFE_INTEGER);
+    const lineOf = (e: OgrtError): number => (typeof e.context.line === 'number' ? e.context.line : Number.MAX_SAFE_INTEGER);
     this.list.sort((a, b) => lineOf(a) - lineOf(b));
     const text = this.list.map((e) => `  ${e.message} (${e.code})`).join('\n');
     throw new OgrtError('OGRT_ERR_CONFIG_ERRORS', [this.file, this.list.length, text], {
-      details: { file: this.file, errors: this.list },
+      context: { file: this.file, errors: this.list },
     });
   }
 }

@@ -43,7 +43,7 @@ export function readConfigFile(file: string, cwd = process.cwd()): ConfigSource 
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
-    throw new OgrtError('OGRT_ERR_CONFIG_READ', [file, (err as Error).message], { cause: err, details: { file } });
+    throw new OgrtError('OGRT_ERR_CONFIG_READ', [file, (err as Error).message], { cause: err, context: { file } });
   }
   return { file, path: absolute, dir: path.dirname(absolute), text };
 }

@@ -119,7 +119,7 @@ function parseTomlDocument(source: ConfigSource): Record<string, unknown> {
     const what = err.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
     throw new OgrtError('OGRT_ERR_CONFIG_SYNTAX', [where, what], {
       cause: err,
-      details: { file: source.file, line: err.line, column: err.column, codeblock: err.codeblock },
+      context: { file: source.file, line: err.line, column: err.column, codeblock: err.codeblock },
     });
   }
 }

@@ -79,14 +79,17 @@ export type ErrorCode = keyof typeof CATALOGUE;
 
 export class OgrtError extends Error {
   readonly code: ErrorCode;
-  /** Structured context (file, key, offset, peer, ...) for logs and tests. */
-  readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * Structured context (file, key, offset, peer, ...) for logs and tests.
+   * Not named `details`: test reporters (uvu) expect that to be a string.
+   */
+  readonly context: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, args: readonly unknown[], options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: ErrorCode, args: readonly unknown[], options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
     super(format(CATALOGUE[code], args), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OgrtError';
     this.code = code;
-    this.details = Object.freeze({ ...(options.details ?? {}) });
+    this.context = Object.freeze({ ...(options.context ?? {}) });
   }
 }
 

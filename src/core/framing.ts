@@ -323,14 +323,14 @@ export class FrameSplitter {
     const offset = this.frameStart;
     this.onError(
       new OgrtError('OGRT_ERR_FRAME_TOO_LARGE', [length, this.maxFrameSize], {
-        details: { offset, length, maxFrameSize: this.maxFrameSize, mode: this.detectedMode },
+        context: { offset, length, maxFrameSize: this.maxFrameSize, mode: this.detectedMode },
       }),
     );
   }
 
   private truncated(reason: string): void {
     const offset = this.frameStart;
-    this.onError(new OgrtError('OGRT_ERR_FRAME_TRUNCATED', [offset, reason], { details: { offset, reason, mode: this.detectedMode } }));
+    this.onError(new OgrtError('OGRT_ERR_FRAME_TRUNCATED', [offset, reason], { context: { offset, reason, mode: this.detectedMode } }));
   }
 
   /** Fails at chunk position `pos`; returns `n` so push()'s loop ends. */
@@ -344,7 +344,7 @@ export class FrameSplitter {
     this.base = offset;
     this.scratch = undefined;
     this.scratchLength = 0;
-    this.onError(new OgrtError('OGRT_ERR_FRAME_MALFORMED', [offset, reason], { details: { offset, reason, mode: this.detectedMode } }));
+    this.onError(new OgrtError('OGRT_ERR_FRAME_MALFORMED', [offset, reason], { context: { offset, reason, mode: this.detectedMode } }));
   }
 }
 

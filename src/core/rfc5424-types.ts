@@ -94,7 +94,7 @@ export class SyslogParseError extends OgrtError {
   readonly reason: SyslogReason;
 
   constructor(reason: SyslogReason, offset: number) {
-    super('OGRT_ERR_SYSLOG_PARSE', [offset, `${reason} (${SYSLOG_REASONS[reason]})`], { details: { offset, reason } });
+    super('OGRT_ERR_SYSLOG_PARSE', [offset, `${reason} (${SYSLOG_REASONS[reason]})`], { context: { offset, reason } });
     this.name = 'SyslogParseError';
     this.offset = offset;
     this.reason = reason;
@@ -107,7 +107,7 @@ export class SyslogSerializeError extends OgrtError {
   readonly field: string;
 
   constructor(reason: SyslogReason, field: string) {
-    super('OGRT_ERR_SYSLOG_SERIALIZE', [field, `${reason} (${SYSLOG_REASONS[reason]})`], { details: { field, reason } });
+    super('OGRT_ERR_SYSLOG_SERIALIZE', [field, `${reason} (${SYSLOG_REASONS[reason]})`], { context: { field, reason } });
     this.name = 'SyslogSerializeError';
     this.reason = reason;
     this.field = field;

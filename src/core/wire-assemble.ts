@@ -36,13 +36,13 @@ const pickEnv = (p: WirePart) => p.environment;
  * `missing` makes the record `incomplete`.
  */
 export function assemble(parts: readonly WirePart[], missing?: number[]): OgrtRecord {
-  if (parts.length === 0) throw new OgrtError('OGRT_ERR_WIRE_INVALID', ['assemble() needs at least one part'], { details: { reason: 'no_parts' } });
+  if (parts.length === 0) throw new OgrtError('OGRT_ERR_WIRE_INVALID', ['assemble() needs at least one part'], { context: { reason: 'no_parts' } });
   let ordered = parts;
   if (parts.length > 1) {
     ordered = [...parts].sort((a, b) => a.part - b.part).filter((p, i, a) => i === 0 || p.part !== a[i - 1].part);
     for (const p of ordered) {
       if (p.uuid !== ordered[0].uuid) {
-        throw new OgrtError('OGRT_ERR_WIRE_INVALID', [`assemble() got parts of ${ordered[0].uuid} and ${p.uuid}`], { details: { reason: 'mixed_uuids' } });
+        throw new OgrtError('OGRT_ERR_WIRE_INVALID', [`assemble() got parts of ${ordered[0].uuid} and ${p.uuid}`], { context: { reason: 'mixed_uuids' } });
       }
     }
   }

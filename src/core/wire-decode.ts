@@ -11,7 +11,7 @@ import { decodeValue } from './wire-value.ts';
 import { microsToIso } from './wire-time.ts';
 import { APP_NAME, MAX_PARTS, PROTOCOL_VERSION, RECORD_FIELDS, SD_ENV, SD_MOD, SD_RECORD, SD_SIG, SD_SO, UUID_RE } from './wire-schema.ts';
 
-/** Machine-friendly reasons of OGRT_ERR_WIRE_* errors (details.reason). */
+/** Machine-friendly reasons of OGRT_ERR_WIRE_* errors (context.reason). */
 export const WIRE_REASONS = {
   not_ogrt_app_name: 'APP-NAME is not "ogrt"',
   no_record_element: 'no ogrt@32473 SD element',
@@ -79,7 +79,7 @@ export interface WirePart {
 }
 
 export function wireError(code: ErrorCode, reason: WireReason, what: string): OgrtError {
-  return new OgrtError(code, [code === 'OGRT_ERR_WIRE_VERSION' ? what : `${reason}: ${what}`], { details: { reason } });
+  return new OgrtError(code, [code === 'OGRT_ERR_WIRE_VERSION' ? what : `${reason}: ${what}`], { context: { reason } });
 }
 
 function invalid(reason: WireReason, what: string): never {
@@ -102,9 +102,9 @@ function flagsOf(name: string, tilde: number): number {
 
 /**
  * Decodes the message in buf[start, end) (no framing). Throws OgrtError:
- * OGRT_ERR_SYSLOG_PARSE (from the parser, with details.offset),
+ * OGRT_ERR_SYSLOG_PARSE (from the parser, with context.offset),
  * OGRT_ERR_WIRE_NOT_OGRT, OGRT_ERR_WIRE_VERSION or OGRT_ERR_WIRE_INVALID
- * (details.reason from WIRE_REASONS).
+ * (context.reason from WIRE_REASONS).
  */
 export function decodeMessage(buf: Uint8Array, start = 0, end = buf.length): WirePart {
   const msg = parseRfc5424(buf, start, end);

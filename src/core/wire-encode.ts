@@ -32,7 +32,7 @@ const PRINTUSASCII_HOST = /^[\x21-\x7e]{1,255}$/;
 const NO_ITEMS: never[] = [];
 
 function fail(reason: string, what: string): never {
-  throw new OgrtError('OGRT_ERR_WIRE_ENCODE', [what], { details: { reason } });
+  throw new OgrtError('OGRT_ERR_WIRE_ENCODE', [what], { context: { reason } });
 }
 
 function numberParam(name: string, v: number, allowNegative: boolean): string {

@@ -127,7 +127,7 @@ export function decodeValue(value: string, percent: boolean, param: string): str
     const lo = hexValue(src[i + 2]);
     if (hi < 0 || lo < 0) {
       throw new OgrtError('OGRT_ERR_WIRE_INVALID', [`${param}: "%" not followed by two hex digits`], {
-        details: { reason: 'bad_percent_escape', param },
+        context: { reason: 'bad_percent_escape', param },
       });
     }
     out[n++] = (hi << 4) | lo;

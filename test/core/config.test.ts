@@ -30,7 +30,7 @@ async function problems(text: string): Promise<OgrtError[]> {
     assert.instance(err, OgrtError);
     const e = err as OgrtError;
     assert.is(e.code, 'OGRT_ERR_CONFIG_ERRORS', e.message);
-    return e.details.errors as OgrtError[];
+    return e.context.errors as OgrtError[];
   }
   throw new Error('expected the configuration to be rejected');
 }
@@ -100,7 +100,7 @@ test('TOML syntax error names file, line and column', async () => {
   } catch (err) {
     const e = err as OgrtError;
     assert.is(e.code, 'OGRT_ERR_CONFIG_SYNTAX');
-    assert.is(e.details.line, 3);
+    assert.is(e.context.line, 3);
     assert.match(e.message, /^test\.conf:3:\d+: TOML syntax error: /);
   }
 });
@@ -108,23 +108,23 @@ test('TOML syntax error names file, line and column', async () => {
 test('unknown key at the top level (a misspelt [dashboard])', async () => {
   const e = await only(`${VALID}\n[dashbord]\nport = 1\n`);
   assert.is(e.code, 'OGRT_ERR_CONFIG_UNKNOWN_KEY');
-  assert.is(e.details.key, 'dashbord');
-  assert.is(e.details.line, 8);
+  assert.is(e.context.key, 'dashbord');
+  assert.is(e.context.line, 8);
   assert.match(e.message, /allowed here: server, inputs, .*\bdashboard\b/);
 });
 
 test('unknown key in [server]', async () => {
   const e = await only(`[server]\nlog_level = "info"\nloglevel = "debug"\n${VALID}`);
   assert.is(e.code, 'OGRT_ERR_CONFIG_UNKNOWN_KEY');
-  assert.is(e.details.key, 'server.loglevel');
-  assert.is(e.details.line, 3);
+  assert.is(e.context.key, 'server.loglevel');
+  assert.is(e.context.line, 3);
   assert.match(e.message, 'test.conf:3: server.loglevel: unknown key; allowed here: shutdown_timeout_ms, log_level, data_dir');
 });
 
 test('unknown key in an input (plugin options)', async () => {
   const e = await only('[inputs.direct]\ntype = "tcp"\nlisen = "x"\n[outputs.local]\ntype = "file"\n');
-  assert.is(e.details.key, 'inputs.direct.lisen');
-  assert.is(e.details.line, 3);
+  assert.is(e.context.key, 'inputs.direct.lisen');
+  assert.is(e.context.line, 3);
   assert.match(e.message, /allowed here: address, fail_start, type$/);
 });
 
@@ -138,13 +138,13 @@ batch = { max_event = 5 }
 [outputs.local.retry]
 max_attemps = 2
 `);
-  const byKey = Object.fromEntries(list.map((e) => [e.details.key as string, e]));
+  const byKey = Object.fromEntries(list.map((e) => [e.context.key as string, e]));
   assert.equal(Object.keys(byKey).sort(), ['outputs.local.batch.max_event', 'outputs.local.bogus', 'outputs.local.retry.max_attemps']);
-  assert.is(byKey['outputs.local.bogus'].details.line, 5);
+  assert.is(byKey['outputs.local.bogus'].context.line, 5);
   assert.match(byKey['outputs.local.bogus'].message, 'allowed here: label, type, batch, buffer, when_full, retry, dead_letter_path, concurrency, send_timeout_ms');
-  assert.is(byKey['outputs.local.batch.max_event'].details.line, 6);
+  assert.is(byKey['outputs.local.batch.max_event'].context.line, 6);
   assert.match(byKey['outputs.local.batch.max_event'].message, 'allowed here: max_events, max_bytes, timeout_ms');
-  assert.is(byKey['outputs.local.retry.max_attemps'].details.line, 8);
+  assert.is(byKey['outputs.local.retry.max_attemps'].context.line, 8);
   for (const e of list) assert.is(e.code, 'OGRT_ERR_CONFIG_UNKNOWN_KEY');
 });
 
@@ -159,7 +159,7 @@ type = "file"
 batch = { max_events = 0 }
 concurrency = 1.5
 `);
-  const byKey = Object.fromEntries(list.map((e) => [e.details.key as string, e.message]));
+  const byKey = Object.fromEntries(list.map((e) => [e.context.key as string, e.message]));
   assert.match(byKey['server.shutdown_timeout_ms'], 'test.conf:2: server.shutdown_timeout_ms: must be an integer (got "10000")');
   assert.match(byKey['inputs.direct.fail_start'], 'must be a boolean (got "yes")');
   assert.match(byKey['outputs.local.batch.max_events'], 'test.conf:8: outputs.local.batch.max_events: must be >= 1 (got 0)');
@@ -170,26 +170,26 @@ concurrency = 1.5
 test('missing type lists the known types', async () => {
   const e = await only('[inputs.direct]\nlisten = "x"\n[outputs.local]\ntype = "file"\n');
   assert.is(e.code, 'OGRT_ERR_CONFIG_MISSING_TYPE');
-  assert.is(e.details.key, 'inputs.direct');
-  assert.is(e.details.line, 1);
+  assert.is(e.context.key, 'inputs.direct');
+  assert.is(e.context.line, 1);
   assert.match(e.message, 'known input types: tcp');
 });
 
 test('unknown type lists the known types of that kind', async () => {
   const e = await only('[inputs.direct]\ntype = "tcp"\n[outputs.local]\ntype = "fiel"\n');
   assert.is(e.code, 'OGRT_ERR_CONFIG_UNKNOWN_TYPE');
-  assert.is(e.details.key, 'outputs.local.type');
-  assert.is(e.details.line, 4);
+  assert.is(e.context.key, 'outputs.local.type');
+  assert.is(e.context.line, 4);
   assert.match(e.message, 'unknown output type "fiel"; known output types: elasticsearch, file');
 });
 
 test('bad when_full, and when_full conflicting with buffer.when_full', async () => {
   const bad = await only(`${VALID}when_full = "drop_oldest"\n`);
-  assert.is(bad.details.key, 'outputs.local.when_full');
+  assert.is(bad.context.key, 'outputs.local.when_full');
   assert.match(bad.message, 'must be one of "block", "drop_newest" (got "drop_oldest")');
 
   const conflict = await only(`${VALID}when_full = "drop_newest"\nbuffer = { when_full = "block" }\n`);
-  assert.is(conflict.details.key, 'outputs.local.when_full');
+  assert.is(conflict.context.key, 'outputs.local.when_full');
   assert.match(conflict.message, 'conflicts with buffer.when_full = "block"');
 
   const same = await parse(`${VALID}when_full = "drop_newest"\nbuffer = { when_full = "drop_newest" }\n`);
@@ -232,9 +232,9 @@ port = 1
   } catch (err) {
     const e = err as OgrtError;
     assert.is(e.code, 'OGRT_ERR_CONFIG_ERRORS');
-    const list = e.details.errors as OgrtError[];
+    const list = e.context.errors as OgrtError[];
     assert.equal(
-      list.map((p) => [p.code, p.details.key]),
+      list.map((p) => [p.code, p.context.key]),
       [
         ['OGRT_ERR_CONFIG_INVALID', 'server.log_level'],
         ['OGRT_ERR_CONFIG_MISSING_TYPE', 'inputs.a'],
@@ -253,16 +253,16 @@ port = 1
 
 test('inputs and outputs are required; instance names are checked', async () => {
   const list = await problems('[server]\n');
-  assert.equal(list.map((e) => e.details.key), ['inputs', 'outputs']);
+  assert.equal(list.map((e) => e.context.key), ['inputs', 'outputs']);
   assert.match(list[1].message, 'at least one [outputs.NAME] table is required');
 
   const bad = await only(`[inputs."my input"]\ntype = "tcp"\n[outputs.local]\ntype = "file"\n`);
-  assert.is(bad.details.key, 'inputs."my input"');
-  assert.is(bad.details.line, 1);
+  assert.is(bad.context.key, 'inputs."my input"');
+  assert.is(bad.context.line, 1);
   assert.match(bad.message, 'instance names are');
 
   const notTable = await only(`inputs = 3\n[outputs.local]\ntype = "file"\n`);
-  assert.is(notTable.details.key, 'inputs');
+  assert.is(notTable.context.key, 'inputs');
   assert.match(notTable.message, 'must be a table of [inputs.NAME] tables');
 });
 
@@ -285,7 +285,7 @@ test('values of secret-looking keys are not echoed in errors', async () => {
   const text = '[inputs.direct]\ntype = "tcp"\n[outputs.s]\ntype = "secretive"\napi_key = 123456789\npassword = "Hunter2"\n';
   const err = (await parseConfig({ file: 't.conf', dir: DIR, text }, reg).catch((e: unknown) => e)) as OgrtError;
   assert.is(err.code, 'OGRT_ERR_CONFIG_ERRORS');
-  assert.is((err.details.errors as OgrtError[]).length, 2);
+  assert.is((err.context.errors as OgrtError[]).length, 2);
   assert.match(err.message, 'outputs.s.api_key: must be a string (got a hidden value)');
   assert.match(err.message, 'outputs.s.password: ');
   assert.not.match(err.message, '123456789');

@@ -19,8 +19,8 @@ async function problems(text: string): Promise<[string, string, string][]> {
   try {
     await parse(text);
   } catch (err) {
-    const list = (err as OgrtError).details.errors as OgrtError[];
-    return list.map((e) => [e.code, e.details.key as string, e.message]);
+    const list = (err as OgrtError).context.errors as OgrtError[];
+    return list.map((e) => [e.code, e.context.key as string, e.message]);
   }
   throw new Error('expected the configuration to be rejected');
 }

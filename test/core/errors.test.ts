@@ -23,14 +23,14 @@ test('codes follow OGRT_ERR_<AREA>_<WHAT>', () => {
   for (const code of Object.keys(CATALOGUE)) assert.match(code, /^OGRT_ERR_[A-Z0-9]+_[A-Z0-9_]+$/, code);
 });
 
-test('OgrtError fills the template in order and keeps code, cause and frozen details', () => {
+test('OgrtError fills the template in order and keeps code, cause and frozen context', () => {
   const cause = new Error('EACCES');
-  const e = new OgrtError('OGRT_ERR_CONFIG_READ', ['/etc/ogrt/ogrt.conf', 'permission denied'], { cause, details: { file: 'x' } });
+  const e = new OgrtError('OGRT_ERR_CONFIG_READ', ['/etc/ogrt/ogrt.conf', 'permission denied'], { cause, context: { file: 'x' } });
   assert.is(e.message, 'cannot read /etc/ogrt/ogrt.conf: permission denied');
   assert.is(e.code, 'OGRT_ERR_CONFIG_READ' satisfies ErrorCode);
   assert.is(e.cause, cause);
   assert.is(e.name, 'OgrtError');
-  assert.ok(Object.isFrozen(e.details));
+  assert.ok(Object.isFrozen(e.context));
   assert.is(new OgrtError('OGRT_ERR_CONFIG_READ', ['only one']).message, 'cannot read only one: ');
 });
 

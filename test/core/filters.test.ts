@@ -217,8 +217,8 @@ test('config: filter keys owned by the core are validated, `inputs` must name in
     `[inputs.in]\ntype = "fake-in"\n[outputs.out]\ntype = "fake-out"\n` +
       `[filters.a]\ntype = "tagger"\ntimeout_ms = 0\n[filters.b]\ntype = "tagger"\ninputs = ["nope"]\n[filters.c]\ntype = "fake-out"\n[filters.d]\ntype = "tagger"\ncolour = "red"\n`,
     [fakeInputPlugin('fake-in').plugin, fakeOutputPlugin('fake-out').plugin, taggingFilterPlugin()],
-  ).catch((e: unknown) => e)) as { details: { errors: { code: string; message: string }[] } };
-  const lines = err.details.errors.map((e) => `${e.code} ${e.message}`);
+  ).catch((e: unknown) => e)) as { context: { errors: { code: string; message: string }[] } };
+  const lines = err.context.errors.map((e) => `${e.code} ${e.message}`);
   assert.is(lines.length, 4, lines.join('\n'));
   assert.match(lines[0], /OGRT_ERR_CONFIG_INVALID .*:7: filters\.a\.timeout_ms: must be >= 1/);
   assert.match(lines[1], /OGRT_ERR_CONFIG_INVALID .*:10: filters\.b\.inputs\.0: no input named "nope"; inputs: in/);

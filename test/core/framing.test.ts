@@ -120,9 +120,9 @@ test('octet counting: a too-large frame is reported at its offset, exactly LEN b
     assert.is(run.errors.length, 1, `cut at ${cut}`);
     const err = run.errors[0];
     assert.is(err.code, 'OGRT_ERR_FRAME_TOO_LARGE');
-    assert.is(err.details.offset, octet(A).length);
-    assert.is(err.details.length, String(big.length));
-    assert.is(err.details.maxFrameSize, max);
+    assert.is(err.context.offset, octet(A).length);
+    assert.is(err.context.length, String(big.length));
+    assert.is(err.context.maxFrameSize, max);
     assert.is(err.message, `frame of ${big.length} bytes exceeds max_frame_size ${max}`);
   }
 });
@@ -144,7 +144,7 @@ test('LF framing: a too-large line is reported at its offset, discarded up to LF
     assert.equal(run.frames, [A, B], `cut at ${cut}`);
     assert.is(run.errors.length, 1, `cut at ${cut}`);
     assert.is(run.errors[0].code, 'OGRT_ERR_FRAME_TOO_LARGE');
-    assert.is(run.errors[0].details.offset, A.length + 1, `cut at ${cut}`);
+    assert.is(run.errors[0].context.offset, A.length + 1, `cut at ${cut}`);
   }
 });
 
@@ -162,8 +162,8 @@ test('LF framing: a too-large line split over many chunks is reported once and m
   run.splitter.push(Buffer.from(`\n${C}\n`));
   assert.equal(run.frames, [C]);
   assert.is(run.errors.length, 1);
-  assert.is(run.errors[0].details.offset, 0);
-  assert.is(run.errors[0].details.length, 'more than 16');
+  assert.is(run.errors[0].context.offset, 0);
+  assert.is(run.errors[0].context.length, 'more than 16');
 });
 
 for (const [name, input, offset, reason] of [
@@ -181,8 +181,8 @@ for (const [name, input, offset, reason] of [
       assert.is(run.errors.length, 1, `cut at ${cut}`);
       const err = run.errors[0];
       assert.is(err.code, 'OGRT_ERR_FRAME_MALFORMED');
-      assert.is(err.details.offset, offset, `cut at ${cut}`);
-      assert.match(String(err.details.reason), reason);
+      assert.is(err.context.offset, offset, `cut at ${cut}`);
+      assert.match(String(err.context.reason), reason);
       assert.match(err.message, `malformed frame at byte ${offset}: `);
       assert.ok(run.splitter.failed);
       assert.is(run.splitter.bytesConsumed, offset);
@@ -207,8 +207,8 @@ test('an unknown first byte fails the splitter at offset 0', () => {
     const run = feed(splitter(), `${first}${A}\n`);
     assert.is(run.errors.length, 1);
     assert.is(run.errors[0].code, 'OGRT_ERR_FRAME_MALFORMED');
-    assert.is(run.errors[0].details.offset, 0);
-    assert.match(String(run.errors[0].details.reason), /neither a digit/);
+    assert.is(run.errors[0].context.offset, 0);
+    assert.match(String(run.errors[0].context.reason), /neither a digit/);
     assert.ok(run.splitter.failed);
     assert.is(run.splitter.mode, undefined);
     assert.equal(run.frames, []);
@@ -222,9 +222,9 @@ test('finish(): octet frame cut inside the message is reported as truncated at t
   assert.equal(run.frames, [A]);
   assert.is(run.errors.length, 1);
   assert.is(run.errors[0].code, 'OGRT_ERR_FRAME_TRUNCATED');
-  assert.is(run.errors[0].details.offset, octet(A).length);
+  assert.is(run.errors[0].context.offset, octet(A).length);
   const bLenDigits = String(B.length).length;
-  assert.match(String(run.errors[0].details.reason), `after ${10 - bLenDigits - 1} of ${B.length} message bytes`);
+  assert.match(String(run.errors[0].context.reason), `after ${10 - bLenDigits - 1} of ${B.length} message bytes`);
 });
 
 test('finish(): octet frame cut inside MSG-LEN is reported as truncated', () => {
@@ -232,7 +232,7 @@ test('finish(): octet frame cut inside MSG-LEN is reported as truncated', () => 
   run.splitter.finish();
   assert.is(run.errors.length, 1);
   assert.is(run.errors[0].code, 'OGRT_ERR_FRAME_TRUNCATED');
-  assert.is(run.errors[0].details.offset, octet(A).length);
+  assert.is(run.errors[0].context.offset, octet(A).length);
 });
 
 test('finish(): at a frame boundary reports nothing; after finish() input is ignored', () => {
@@ -268,7 +268,7 @@ test('offsets count from the connection start across many chunks', () => {
   for (let i = 0; i < good.length; i += 13) run.splitter.push(Buffer.from(good.slice(i, i + 13)));
   run.splitter.push(Buffer.from('07 bad'));
   assert.is(run.frames.length, 50);
-  assert.is(run.errors[0].details.offset, good.length);
+  assert.is(run.errors[0].context.offset, good.length);
 });
 
 test('the scratch buffer handed to onFrame may be reused: frames copied out stay intact', () => {

@@ -158,7 +158,7 @@ test('passNotOgrt: the hook gets the message and receive info; its event is deli
 
 test('problem(): counted with its error type, logged with the connection offset and the error code', () => {
   const { fake, intake } = setup(DIRECT);
-  intake.problem('malformed_frame', new OgrtError('OGRT_ERR_FRAME_MALFORMED', [42, 'leading zero'], { details: { offset: 42, reason: 'leading zero' } }), '10.0.0.1:2', 'tls', 42);
+  intake.problem('malformed_frame', new OgrtError('OGRT_ERR_FRAME_MALFORMED', [42, 'leading zero'], { context: { offset: 42, reason: 'leading zero' } }), '10.0.0.1:2', 'tls', 42);
   assert.is(fake.count('component_errors_total', { error_type: 'malformed_frame', stage: 'receiving' }), 1);
   const line = fake.logged(/malformed frame from 10\.0\.0\.1:2/, 'warn')[0].obj as Record<string, unknown>;
   assert.equal(line, {

@@ -150,13 +150,13 @@ type = "@site/ogrt-out"
 type = "./plugins/old-api.mjs"
 `;
   const err = (await parseConfig({ file: 'site.conf', dir: confDir, text }, new PluginRegistry()).catch((e: unknown) => e)) as OgrtError;
-  const list = err.details.errors as OgrtError[];
-  assert.equal(list.map((e) => [e.code, e.details.key, e.details.line]), [['OGRT_ERR_CONFIG_PLUGIN_API', 'outputs.d.type', 10]]);
+  const list = err.context.errors as OgrtError[];
+  assert.equal(list.map((e) => [e.code, e.context.key, e.context.line]), [['OGRT_ERR_CONFIG_PLUGIN_API', 'outputs.d.type', 10]]);
   assert.match(list[0].message, `site.conf:10: outputs.d.type: plugin "./plugins/old-api.mjs"`);
 
   const fmt = (await parseConfig({ file: 'f.conf', dir: confDir, text: '[inputs.a]\ntype = "ogrt-cjs-in"\n[outputs.f]\ntype = "./plugins/format.mjs"\n' }, new PluginRegistry()).catch((e: unknown) => e)) as OgrtError;
-  const fmtList = fmt.details.errors as OgrtError[];
-  assert.equal(fmtList.map((e) => [e.code, e.details.key]), [['OGRT_ERR_CONFIG_PLUGIN_LOAD', 'outputs.f.type']]);
+  const fmtList = fmt.context.errors as OgrtError[];
+  assert.equal(fmtList.map((e) => [e.code, e.context.key]), [['OGRT_ERR_CONFIG_PLUGIN_LOAD', 'outputs.f.type']]);
   assert.match(fmtList[0].message, 'its options schema does not compile: unknown format "uri"');
 
   const ok = await parseConfig({ file: 'site.conf', dir: confDir, text: text.replace(/\[outputs\.d\][^]*$/, '') }, new PluginRegistry());

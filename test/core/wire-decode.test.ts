@@ -38,7 +38,7 @@ test('names that exist on Object.prototype are not mistaken for fields or kinds'
     decode(`<14>1 - - ogrt 1 constructor ${REC}]`);
     assert.unreachable();
   } catch (err) {
-    assert.is((err as OgrtError).details.reason, 'bad_kind');
+    assert.is((err as OgrtError).context.reason, 'bad_kind');
   }
 });
 
@@ -90,7 +90,7 @@ test('RFC 5424 errors come through as OGRT_ERR_SYSLOG_PARSE with the offset', ()
   } catch (err) {
     assert.instance(err, OgrtError);
     assert.is((err as OgrtError).code, 'OGRT_ERR_SYSLOG_PARSE');
-    assert.type((err as OgrtError).details.offset, 'number');
+    assert.type((err as OgrtError).context.offset, 'number');
   }
 });
 

@@ -36,7 +36,7 @@ function refuses(fn: () => unknown, reason: string): void {
   } catch (err) {
     assert.instance(err, OgrtError);
     assert.is((err as OgrtError).code, 'OGRT_ERR_WIRE_ENCODE');
-    assert.is((err as OgrtError).details.reason, reason, (err as Error).message);
+    assert.is((err as OgrtError).context.reason, reason, (err as Error).message);
     return;
   }
   assert.unreachable(`accepted, expected ${reason}`);

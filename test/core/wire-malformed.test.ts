@@ -41,13 +41,13 @@ for (const n of names) {
     const buf = readFileSync(path.join(DIR, `${n}.bin`));
     const err = refusal(buf);
     assert.is(err.code, e.code, `${n}: ${err.message}`);
-    assert.is(err.details.reason, e.reason, `${n}: ${err.message}`);
-    assert.is(err.details.offset ?? null, e.offset, `${n}: ${err.message}`);
+    assert.is(err.context.reason, e.reason, `${n}: ${err.message}`);
+    assert.is(err.context.offset ?? null, e.offset, `${n}: ${err.message}`);
     // inside a larger buffer, the offset still counts from the message start
     const padded = Buffer.concat([Buffer.from('123 '), buf, Buffer.from('\n<garbage')]);
     const again = refusal(padded, 4, 4 + buf.length);
     assert.is(again.code, e.code, `${n} in a larger buffer`);
-    assert.is(again.details.offset ?? null, e.offset, `${n} in a larger buffer`);
+    assert.is(again.context.offset ?? null, e.offset, `${n} in a larger buffer`);
   });
 }
 

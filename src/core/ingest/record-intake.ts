@@ -326,8 +326,8 @@ function problemFields(err: Error, peer: string, transport: Transport, offset: n
   if (err instanceof OgrtError) {
     fields.code = err.code;
     // Decode errors carry an offset inside the message; frame errors pass theirs as `offset`.
-    if (inMessage && typeof err.details.offset === 'number') fields.message_offset = err.details.offset;
-    if (err.details.reason !== undefined) fields.reason = err.details.reason;
+    if (inMessage && typeof err.context.offset === 'number') fields.message_offset = err.context.offset;
+    if (err.context.reason !== undefined) fields.reason = err.context.reason;
   }
   return fields;
 }

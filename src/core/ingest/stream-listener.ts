@@ -148,7 +148,7 @@ class StreamConnection implements Pausable {
   }
 
   private frameError(err: OgrtError): void {
-    const offset = err.details.offset;
+    const offset = err.context.offset;
     this.sink.problem(FRAME_ERROR_TYPES[err.code] ?? 'malformed_frame', err, this.peer, this.listener.transport, typeof offset === 'number' ? offset : undefined);
   }
 }

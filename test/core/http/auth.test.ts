@@ -66,8 +66,8 @@ test('ogrt.conf with a non-loopback listen and no credentials is a configuration
       await loadConfig({ configPath: path.join(dir, 'ogrt.conf'), registry: builtinRegistry() });
       assert.unreachable('must fail');
     } catch (err) {
-      const list = (err as OgrtError).details.errors as OgrtError[];
-      assert.equal(list.map((e) => [e.code, e.details.key, e.details.line]), [['OGRT_ERR_CONFIG_INVALID', 'dashboard.listen', 6]]);
+      const list = (err as OgrtError).context.errors as OgrtError[];
+      assert.equal(list.map((e) => [e.code, e.context.key, e.context.line]), [['OGRT_ERR_CONFIG_INVALID', 'dashboard.listen', 6]]);
       assert.match(list[0].message, /"0\.0\.0\.0:8080" is not a loopback address: set token_file, token_env or username \+ password_file/);
     }
   });

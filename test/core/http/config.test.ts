@@ -18,7 +18,7 @@ async function problems(text: string): Promise<[string, unknown, string][]> {
   try {
     await parse(text);
   } catch (err) {
-    return ((err as OgrtError).details.errors as OgrtError[]).map((e) => [e.code, e.details.key, e.message]);
+    return ((err as OgrtError).context.errors as OgrtError[]).map((e) => [e.code, e.context.key, e.message]);
   }
   assert.unreachable('must fail');
   return [];
