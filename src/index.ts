@@ -21,6 +21,10 @@ export {
   OgrtError,
   RecordSchema,
   kit,
+  ProblemLog,
+  parseUtcPattern,
+  formatUtcPattern,
+  UTC_PATTERN_REGEX,
 } from './core/plugin-api.ts';
 export type {
   Batch,
@@ -52,4 +56,5 @@ export type {
   LoadedModule,
   EnvironmentVariable,
   ReceiveInfo,
+  UtcPatternPart,
 } from './core/plugin-api.ts';

@@ -5,12 +5,11 @@
  * down, overloaded or refusing our credentials is a `retry`, so records wait
  * in the core's queue (and backpressure does its job) instead of being lost.
  */
-import type { Batch, OgrtRecord, OutputContext, OutputInstance, SendResult } from '../../src/core/plugin-api.ts';
+import { ProblemLog, type Batch, type OgrtRecord, type OutputContext, type OutputInstance, type SendResult } from '../../src/core/plugin-api.ts';
 import { readSecret, readSecretSync, type ResolvedConfig } from './config.ts';
 import { acceptedCompatVersions, createStoreClient, toStoreError, type StoreClient, type StoreError } from './client.ts';
 import { createBulkBuilder, readBulkResponse, type BulkBuilder } from './bulk.ts';
 import { buildTemplate } from './template.ts';
-import { ProblemLog } from './problem-log.ts';
 
 interface RangeResult {
   retry: number[];
@@ -36,7 +35,7 @@ export class ElasticsearchOutput implements OutputInstance {
     this.secret = cfg.auth.kind === 'none' ? undefined : readSecretSync(cfg.auth.source);
     this.client = createStoreClient(cfg, this.secret);
     this.builder = createBulkBuilder(cfg);
-    this.problems = new ProblemLog(ctx.log, ctx.id);
+    this.problems = new ProblemLog(ctx.log, ctx.id, 'store accepts requests again');
   }
 
   async start(): Promise<void> {

@@ -8,11 +8,10 @@
  * (possibly already compressed and shipped) one.
  */
 
-export const PATH_FIELDS = ['Y', 'm', 'd', 'H', 'j'] as const;
-type Field = (typeof PATH_FIELDS)[number];
+import { formatUtcPattern, parseUtcPattern, UTC_PATTERN_REGEX } from '../../src/core/plugin-api.ts';
 
 /** A schema `pattern` that accepts exactly the strings compilePathPattern() accepts. */
-export const PATH_PATTERN_REGEX = '^(?:[^%]|%[YmdHj%])*$';
+export const PATH_PATTERN_REGEX = UTC_PATTERN_REGEX;
 
 export interface PathPattern {
   /** The path for a time in epoch milliseconds. */
@@ -23,28 +22,7 @@ export interface PathPattern {
 
 /** Throws on an unknown field (`%x`) or a lone `%` at the end. */
 export function compilePathPattern(pattern: string): PathPattern {
-  const parts: (string | { field: Field })[] = [];
-  let literal = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c !== '%') {
-      literal += c;
-      continue;
-    }
-    const f = pattern[++i];
-    if (f === '%') {
-      literal += '%';
-      continue;
-    }
-    if (!(PATH_FIELDS as readonly string[]).includes(f)) {
-      throw new Error(`unsupported field %${f ?? ''} in "${pattern}" (supported: %Y %m %d %H %j %%)`);
-    }
-    if (literal !== '') parts.push(literal);
-    literal = '';
-    parts.push({ field: f as Field });
-  }
-  if (literal !== '') parts.push(literal);
-
+  const parts = parseUtcPattern(pattern);
   if (parts.every((p) => typeof p === 'string')) {
     const fixed = parts.join('');
     return { constant: true, format: () => fixed };
@@ -57,25 +35,9 @@ export function compilePathPattern(pattern: string): PathPattern {
     format(ms: number): string {
       const hour = Math.floor(ms / 3_600_000);
       if (hour === lastHour) return lastPath;
-      const iso = new Date(hour * 3_600_000).toISOString();
-      let out = '';
-      for (const p of parts) {
-        if (typeof p === 'string') out += p;
-        else if (p.field === 'Y') out += iso.slice(0, 4);
-        else if (p.field === 'm') out += iso.slice(5, 7);
-        else if (p.field === 'd') out += iso.slice(8, 10);
-        else if (p.field === 'H') out += iso.slice(11, 13);
-        else out += dayOfYear(ms);
-      }
+      lastPath = formatUtcPattern(parts, new Date(hour * 3_600_000).toISOString());
       lastHour = hour;
-      lastPath = out;
-      return out;
+      return lastPath;
     },
   };
-}
-
-function dayOfYear(ms: number): string {
-  const d = new Date(ms);
-  const day = Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
-  return String(day).padStart(3, '0');
 }

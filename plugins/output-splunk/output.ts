@@ -17,12 +17,11 @@
  *   4xx that is not HEC's        setting)
  * HEC cannot deduplicate: delivery is at least once (README).
  */
-import type { Batch, OgrtRecord, OutputContext, OutputInstance, SendResult } from '../../src/core/plugin-api.ts';
+import { ProblemLog, type Batch, type OgrtRecord, type OutputContext, type OutputInstance, type SendResult } from '../../src/core/plugin-api.ts';
 import { readToken, readTokenSync, type ResolvedConfig } from './config.ts';
 import { HecClient, HecTransportError, type HecAnswer } from './client.ts';
 import { createEventFormatter, type EventFormatter } from './format.ts';
 import { AckPoller } from './acks.ts';
-import { ProblemLog } from './problem-log.ts';
 
 const TOKEN_CODES = new Set([1, 2, 3, 4]);
 const BAD_EVENT_CODES = new Set([6, 12, 13, 15]);
@@ -49,7 +48,7 @@ export class SplunkOutput implements OutputInstance {
     this.token = readTokenSync(cfg.token);
     this.client = new HecClient(cfg, this.token);
     this.format = createEventFormatter(cfg);
-    this.problems = new ProblemLog(ctx.log, ctx.id);
+    this.problems = new ProblemLog(ctx.log, ctx.id, 'HEC accepts events again');
     this.acks = cfg.useAck
       ? new AckPoller(this.client, cfg.ackPollMs, cfg.ackTimeoutMs, (m) => this.problems.warn('ack-poll', {}, m))
       : undefined;

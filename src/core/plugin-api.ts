@@ -20,6 +20,8 @@ import type { OgrtRecord } from './record.ts';
 import { OgrtError } from './errors.ts';
 import { OgrtRecordSchema } from './record-schema.ts';
 import * as kit from './plugin-kit.ts';
+import { ProblemLog } from './problem-log.ts';
+import { parseUtcPattern, formatUtcPattern, UTC_PATTERN_REGEX, type UtcPatternPart } from './time-pattern.ts';
 
 export type { OgrtRecord, RecordKind, SharedObject, LoadedModule, EnvironmentVariable, ReceiveInfo } from './record.ts';
 
@@ -296,6 +298,12 @@ export interface OgrtApi {
   readonly RecordSchema: typeof OgrtRecordSchema;
   /** The input toolkit, as published in 'ogrt/kit' (see plugin-kit.ts); may change in minor versions. */
   readonly kit: typeof kit;
+  /** Logs a lasting problem of an output once, and its end once (problem-log.ts). */
+  readonly ProblemLog: typeof ProblemLog;
+  /** strftime-like UTC patterns (%Y %m %d %H %j %%) for index names and file paths (time-pattern.ts). */
+  readonly parseUtcPattern: typeof parseUtcPattern;
+  readonly formatUtcPattern: typeof formatUtcPattern;
+  readonly UTC_PATTERN_REGEX: typeof UTC_PATTERN_REGEX;
 }
 
 export type PluginFactory = (ogrt: OgrtApi) => PluginDefinition | Promise<PluginDefinition>;
@@ -311,6 +319,10 @@ export const OGRT_API: OgrtApi = Object.freeze({
   OgrtError,
   RecordSchema: OgrtRecordSchema,
   kit,
+  ProblemLog,
+  parseUtcPattern,
+  formatUtcPattern,
+  UTC_PATTERN_REGEX,
 });
 
 export { Type };
@@ -318,6 +330,8 @@ export type { Static, TSchema } from '@sinclair/typebox';
 
 export { OgrtRecordSchema as RecordSchema } from './record-schema.ts';
 export { OgrtError, type ErrorCode } from './errors.ts';
+export { ProblemLog };
+export { parseUtcPattern, formatUtcPattern, UTC_PATTERN_REGEX, type UtcPatternPart };
 
 // The input toolkit (framing, syslog and wire codecs, reassembly, listeners,
 // record intake): for the built-ins here, for site inputs as 'ogrt/kit'

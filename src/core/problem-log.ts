@@ -1,15 +1,19 @@
 /**
  * Logs a lasting problem once (a store down for an hour is one error line,
  * not one per retry) and its end once. Keys are bounded: one per condition.
+ * For outputs that retry against a remote store (output-elasticsearch,
+ * output-splunk); published in 'ogrt' for site outputs that do the same.
  */
-import type { Logger } from '../../src/core/plugin-api.ts';
+import type { Logger } from './plugin-api.ts';
 
 export class ProblemLog {
   private readonly active = new Set<string>();
 
+  /** `resolvedMessage` is logged (info) once when the problems end, e.g. 'store accepts requests again'. */
   constructor(
     private readonly log: Logger,
     private readonly id: string,
+    private readonly resolvedMessage: string,
   ) {}
 
   error(key: string, obj: object, msg: string): void {
@@ -23,7 +27,7 @@ export class ProblemLog {
   /** Everything works again: say so once. */
   clear(): void {
     if (this.active.size === 0) return;
-    this.log.info({ output: this.id, resolved: [...this.active] }, 'store accepts requests again');
+    this.log.info({ output: this.id, resolved: [...this.active] }, this.resolvedMessage);
     this.active.clear();
   }
 
