@@ -100,7 +100,7 @@ export function targetLines(runs: readonly IngestRun[]): string {
 export function stallTable(results: readonly StallResult[]): string {
   const mb = (b: number): string => fmt(b / 1e6, 0);
   const lines = [
-    '| when_full | peak RSS MiB (VmHWM) | RSS at end MiB | sender waiting for drain: total s / longest s | first wait > 1 s at s | accepted by the server MB | frames sent | records decoded by the input | dropped (counter) | dropped (logged) | dropped (sent − held) | held at shutdown |',
+    '| when_full | peak RSS MiB (VmHWM) | RSS at end MiB | sender waiting for drain: total s / longest s | first wait > 1 s at s | accepted by the server MB | frames sent | records the input emitted (counter) | dropped (counter) | dropped (logged) | dropped (sent − held) | held at shutdown |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>

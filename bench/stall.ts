@@ -43,7 +43,7 @@ export interface StallResult {
   readonly framesSent: number;
   /** ogrt_component_discarded_events_total{reason="queue_full"} of the output, from /metrics. */
   readonly droppedCounted: number | null;
-  /** Records the input decoded and emitted (ogrt_component_received_events_total of the input). */
+  /** Records the input had decoded and emitted when the flood ended (its ogrt_component_received_events_total). */
   readonly inputRecords: number | null;
   /** Sum of `records` in OGRT_ERR_OUTPUT_QUEUE_FULL warnings. */
   readonly droppedLogged: number;
