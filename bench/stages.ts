@@ -70,7 +70,7 @@ measure('  for comparison: JSON.stringify(record)', () => {
   for (const r of records) sink += JSON.stringify(r).length;
 });
 let lines = records.map(serializeRecord);
-measure('output-file: serializeBatch (500 records: lines joined by +=, then Buffer.from)', () => {
+measure('output-file: serializeBatch (500 records, each line encoded into one exact-size Buffer)', () => {
   for (let i = 0; i < N; i += BATCH) serializeBatch(records.slice(i, i + BATCH));
 });
 measure('  of which: `text += line + "\\n"` and Buffer.from(text) only', () => {

@@ -29,8 +29,11 @@ export function serializeRecord(record: OgrtRecord): string {
 }
 
 export function serializeBatch(records: readonly OgrtRecord[]): SerializedBatch {
-  let text = '';
-  let lines = 0;
+  // Lines are encoded one by one into a buffer of the exact size: joining them
+  // into one string first and encoding that cost more than serializing
+  // (17.5 vs 0.3 us per record, bench/stages.ts).
+  const lines: string[] = [];
+  let bytes = 0;
   const rejected: { index: number; reason: string }[] = [];
   for (let i = 0; i < records.length; i++) {
     let line: string;
@@ -40,10 +43,16 @@ export function serializeBatch(records: readonly OgrtRecord[]): SerializedBatch 
       rejected.push({ index: i, reason: `record ${records[i]?.uuid ?? '?'} cannot be written as JSON: ${(err as Error).message}` });
       continue;
     }
-    text += line + '\n';
-    lines++;
+    lines.push(line);
+    bytes += Buffer.byteLength(line, 'utf8') + 1;
   }
-  return { data: Buffer.from(text, 'utf8'), lines, rejected };
+  const data = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    at += data.write(lines[i], at, 'utf8');
+    data[at++] = 0x0a;
+  }
+  return { data, lines: lines.length, rejected };
 }
 
 /** String.prototype.isWellFormed (ES2024, Node >= 20) is not in the ES2022 lib. */

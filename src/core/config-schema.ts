@@ -45,8 +45,8 @@ export const BufferSchema = Type.Object(
   {
     type: StringEnum(['memory', 'disk'] as const, { default: 'memory', description: '"memory": records wait in RAM (lost if the server dies); "disk": in a write-ahead log under `path`, replayed at start (docs/buffering.md).' }),
     path: Type.Optional(Type.String({ minLength: 1, description: 'type = "disk": the buffer directory; default "<data_dir>/buffer/<output name>". Relative to the config file.' })),
-    max_events: Type.Optional(Type.Integer({ minimum: 1, description: 'Records held for this output at most (queued + in flight; disk: not yet acknowledged). Default 10000 (memory), 1000000 (disk).' })),
-    max_bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Bytes held for this output at most: wire bytes (memory, default 64 MiB) or bytes of the buffer files (disk, default 1 GiB).' })),
+    max_events: Type.Optional(Type.Integer({ minimum: 1, description: 'Records held for this output at most (queued + in flight; disk: not yet acknowledged). Default 2000 (memory), 1000000 (disk).' })),
+    max_bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Bytes held for this output at most: wire bytes (memory, default 16 MiB) or bytes of the buffer files (disk, default 1 GiB).' })),
     when_full: StringEnum(WHEN_FULL, { default: 'block', description: '"block": inputs pause until there is room; "drop_newest": new records are dropped for this output only, and counted.' }),
     fsync: Type.Optional(StringEnum(FSYNC_POLICIES, { description: 'type = "disk": "batch" (default): each write is fdatasync\'ed before its records count as accepted; "interval": accepted once written, synced every fsync_interval_ms.' })),
     fsync_interval_ms: Type.Optional(Type.Integer({ minimum: 1, description: 'fsync = "interval": time between syncs; default 1000. A power loss may lose the records accepted in that time.' })),

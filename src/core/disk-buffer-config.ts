@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BufferSettings, WhenFull } from './config-schema.ts';
 
 export const BUFFER_DEFAULTS = {
-  memory: { max_events: 10_000, max_bytes: 67_108_864 },
+  memory: { max_events: 2_000, max_bytes: 16_777_216 },
   disk: { max_events: 1_000_000, max_bytes: 1_073_741_824 },
 } as const;
 

@@ -51,7 +51,7 @@ test('a minimal config gets every default', async () => {
   const out = config.outputs[0];
   assert.equal(out.settings, {
     batch: { max_events: 500, max_bytes: 1048576, timeout_ms: 1000 },
-    buffer: { type: 'memory', max_events: 10000, max_bytes: 67108864, when_full: 'block' },
+    buffer: { type: 'memory', max_events: 2000, max_bytes: 16777216, when_full: 'block' },
     retry: { initial_backoff_ms: 200, max_backoff_ms: 30000, max_attempts: 0 },
     dead_letter_path: '/srv/ogrt/data/dead-letter/local.jsonl',
     concurrency: 1,

@@ -52,7 +52,7 @@ test('disk defaults: <data_dir>/buffer/<output>, fsync per batch; when_full shor
     fsync: 'batch',
     fsync_interval_ms: 1000,
   });
-  assert.equal(config.outputs[1].settings.buffer, { type: 'memory', max_events: 10_000, max_bytes: 67_108_864, when_full: 'block' });
+  assert.equal(config.outputs[1].settings.buffer, { type: 'memory', max_events: 2_000, max_bytes: 16_777_216, when_full: 'block' });
 });
 
 test('disk-only keys on a memory buffer, an interval without fsync = "interval", bad values and a shared path are errors', async () => {
