@@ -5,7 +5,7 @@
  * of `ogrt@32473` and unknown SD elements are ignored, known ones are checked.
  */
 import { OgrtError, type ErrorCode } from './errors.ts';
-import type { RecordKind } from './record.ts';
+import type { OgrtRecord, RecordKind } from './record.ts';
 import { parseRfc5424, type SdElement, type SdParam } from './rfc5424.ts';
 import { decodeValue } from './wire-value.ts';
 import { microsToIso } from './wire-time.ts';
@@ -39,23 +39,12 @@ export interface WireHeader {
   appName: string | null;
 }
 
-/** Record fields of `ogrt@32473`, decoded (part 1 only). */
-export interface WireFields {
-  process_uuid?: string;
-  time: string;
-  hostname: string;
-  job_id?: string;
-  pid: number;
-  parent_pid?: number;
-  uid?: number;
-  username?: string;
-  binpath?: string;
-  signature?: string;
-  cmdline?: string;
-  exit_status?: number;
-  wall_time_us?: number;
-  max_rss_kb?: number;
-}
+/** Record fields of `ogrt@32473`, decoded (part 1 only): the record's own scalar fields. */
+export type WireFields = Pick<
+  OgrtRecord,
+  | 'process_uuid' | 'time' | 'hostname' | 'job_id' | 'pid' | 'parent_pid' | 'uid' | 'username'
+  | 'binpath' | 'signature' | 'cmdline' | 'exit_status' | 'wall_time_us' | 'max_rss_kb'
+>;
 
 export interface WireSharedObject { index: number; path: string; signature?: string; pathTruncated: boolean; signatureTruncated: boolean }
 export interface WireModule { index: number; name: string; truncated: boolean }
