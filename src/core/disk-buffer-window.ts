@@ -9,7 +9,7 @@
  *    results); the floor only moves past a contiguous acknowledged prefix.
  */
 import type { OgrtRecord } from './record.ts';
-import type { Taken } from './output-queue.ts';
+import { fitBatch, type Taken } from './output-queue.ts';
 
 const COMPACT_AT = 4096;
 
@@ -35,14 +35,7 @@ export class ReadyWindow {
   take(maxEvents: number, maxBytes: number): Taken | undefined {
     const available = this.items.length - this.head;
     if (available === 0) return undefined;
-    let count = 0;
-    let bytes = 0;
-    while (count < available && count < maxEvents) {
-      const size = this.sizes[this.head + count];
-      if (count > 0 && bytes + size > maxBytes) break;
-      bytes += size;
-      count++;
-    }
+    const { count, bytes } = fitBatch(this.sizes, this.head, available, maxEvents, maxBytes);
     const end = this.head + count;
     const taken = { records: this.items.slice(this.head, end), sizes: this.sizes.slice(this.head, end), seqs: this.seqs.slice(this.head, end), bytes };
     this.head = end;

@@ -157,14 +157,7 @@ export class OutputQueue implements BufferQueue {
   take(maxEvents: number, maxBytes: number): Taken | undefined {
     const available = this.items.length - this.head;
     if (available === 0) return undefined;
-    let count = 0;
-    let bytes = 0;
-    while (count < available && count < maxEvents) {
-      const size = this.sizes[this.head + count];
-      if (count > 0 && bytes + size > maxBytes) break;
-      bytes += size;
-      count++;
-    }
+    const { count, bytes } = fitBatch(this.sizes, this.head, available, maxEvents, maxBytes);
     const records = this.items.slice(this.head, this.head + count);
     const sizes = this.sizes.slice(this.head, this.head + count);
     this.head += count;
@@ -250,4 +243,20 @@ export class OutputQueue implements BufferQueue {
       p.resolve();
     }
   }
+}
+
+/**
+ * How many records from `head` make one batch: at most `maxEvents` and
+ * `maxBytes`, but always at least one (a larger record goes alone).
+ */
+export function fitBatch(sizes: readonly number[], head: number, available: number, maxEvents: number, maxBytes: number): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  while (count < available && count < maxEvents) {
+    const size = sizes[head + count];
+    if (count > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    count++;
+  }
+  return { count, bytes };
 }

@@ -5,6 +5,8 @@
  * under `ogrt.`). Every field queried here is a `keyword` (exact terms,
  * aggregations) or `time`/`@timestamp` (`date_nanos`).
  */
+import type { OgrtRecord } from '../record.ts';
+
 export interface EsFields {
   readonly uuid: string;
   readonly kind: string;
@@ -52,28 +54,10 @@ export const ECS_FIELDS: EsFields = Object.freeze({
 });
 
 /** The record fields the job story needs, read back from a document of either schema. */
-export interface DocRecord {
-  uuid: string;
+export type DocRecord = Omit<OgrtRecord, 'kind' | 'truncated' | 'missing_parts' | 'receive'> & {
+  /** Kept as stored: raw events have kinds outside RecordKind. */
   kind: string;
-  process_uuid?: string;
-  time: string;
-  hostname: string;
-  job_id?: string;
-  pid: number;
-  parent_pid?: number;
-  uid?: number;
-  username?: string;
-  binpath?: string;
-  signature?: string;
-  cmdline?: string;
-  shared_objects: { path: string; signature?: string }[];
-  loaded_modules: { name: string }[];
-  environment_variables: { name: string; value: string }[];
-  exit_status?: number;
-  wall_time_us?: number;
-  max_rss_kb?: number;
-  incomplete?: boolean;
-}
+};
 
 export function fromSource(source: any, schema: 'ogrt' | 'ecs'): DocRecord {
   if (schema === 'ogrt') {
