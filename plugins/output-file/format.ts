@@ -13,7 +13,15 @@
 import fastJson from 'fast-json-stringify';
 import { RecordSchema, type OgrtRecord } from '../../src/core/plugin-api.ts';
 
-const stringify = fastJson(RecordSchema as Parameters<typeof fastJson>[0]);
+// The record's three lists (40+ small objects on a typical process record) go
+// to the native JSON.stringify: fast-json-stringify escapes short strings in a
+// JavaScript loop, which made it 1.7x slower than JSON.stringify on these
+// records (bench/stages.ts). The list items come from the decoder or from
+// inputs checked against the same schema, so they hold only schema fields.
+const stringify = fastJson(RecordSchema as Parameters<typeof fastJson>[0], {
+  largeArrayMechanism: 'json-stringify',
+  largeArraySize: 1,
+});
 
 export interface SerializedBatch {
   /** The lines of every record that could be serialized, joined. */
@@ -29,11 +37,14 @@ export function serializeRecord(record: OgrtRecord): string {
 }
 
 export function serializeBatch(records: readonly OgrtRecord[]): SerializedBatch {
-  // Lines are encoded one by one into a buffer of the exact size: joining them
-  // into one string first and encoding that cost more than serializing
-  // (17.5 vs 0.3 us per record, bench/stages.ts).
-  const lines: string[] = [];
-  let bytes = 0;
+  // Lines are written one by one into one buffer: joining them into one string
+  // first and encoding that cost more than serializing (bench/stages.ts).
+  // The buffer is sized for ASCII plus slack and grows when a line might not
+  // fit (UTF-8 needs at most 3 bytes per UTF-16 unit), so each line is
+  // flattened and encoded once.
+  const lines: string[] = new Array(records.length);
+  let chars = 0;
+  let count = 0;
   const rejected: { index: number; reason: string }[] = [];
   for (let i = 0; i < records.length; i++) {
     let line: string;
@@ -43,17 +54,25 @@ export function serializeBatch(records: readonly OgrtRecord[]): SerializedBatch 
       rejected.push({ index: i, reason: `record ${records[i]?.uuid ?? '?'} cannot be written as JSON: ${(err as Error).message}` });
       continue;
     }
-    lines.push(line);
-    bytes += Buffer.byteLength(line, 'utf8') + 1;
+    lines[count++] = line;
+    chars += line.length + 1;
   }
-  const data = Buffer.allocUnsafe(bytes);
+  let data = Buffer.allocUnsafe(chars + SLACK);
   let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    at += data.write(lines[i], at, 'utf8');
+  for (let i = 0; i < count; i++) {
+    const line = lines[i];
+    if (data.length - at < line.length * 3 + 1) {
+      const bigger = Buffer.allocUnsafe(Math.max(data.length * 2, at + line.length * 3 + 1));
+      data.copy(bigger, 0, 0, at);
+      data = bigger;
+    }
+    at += data.write(line, at, 'utf8');
     data[at++] = 0x0a;
   }
-  return { data, lines: lines.length, rejected };
+  return { data: data.subarray(0, at), lines: count, rejected };
 }
+
+const SLACK = 64 * 1024;
 
 /** String.prototype.isWellFormed (ES2024, Node >= 20) is not in the ES2022 lib. */
 interface WellFormedCheck {

@@ -17,6 +17,17 @@ test('each record becomes one line that parses back to the same record', () => {
   assert.equal(parsed, records);
 });
 
+test('a batch whose UTF-8 is far longer than its characters is written whole (the buffer grows)', () => {
+  // 200 lines of 1,000 CJK characters each: 3 bytes per character, about 400 KB more
+  // than the character count the buffer is first sized for.
+  const records = Array.from({ length: 200 }, (_, i) => plainRecord({ cmdline: `${i} ` + '\u6f22'.repeat(1000) }));
+  const { data, lines } = serializeBatch(records);
+  assert.is(lines, 200);
+  const expected = Buffer.from(records.map((r) => serializeRecord(r) + '\n').join(''), 'utf8');
+  assert.ok(data.length > 600_000);
+  assert.ok(data.equals(expected));
+});
+
 test('lone surrogates (non-UTF-8 bytes) are written as \\udcXX escapes, never as U+FFFD', () => {
   const record = hostileRecord();
   const { data } = serializeBatch([record]);
