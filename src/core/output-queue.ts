@@ -103,7 +103,8 @@ export class OutputQueue implements BufferQueue {
   /** Woken whenever held records are released. */
   readonly released = new Notifier();
 
-  private items: OgrtRecord[] = [];
+  /** [head, length) are waiting; slots before head are cleared. */
+  private items: (OgrtRecord | undefined)[] = [];
   private sizes: number[] = [];
   private head = 0;
   private parked: Parked[] = [];
@@ -158,8 +159,12 @@ export class OutputQueue implements BufferQueue {
     const available = this.items.length - this.head;
     if (available === 0) return undefined;
     const { count, bytes } = fitBatch(this.sizes, this.head, available, maxEvents, maxBytes);
-    const records = this.items.slice(this.head, this.head + count);
+    const records = this.items.slice(this.head, this.head + count) as OgrtRecord[];
     const sizes = this.sizes.slice(this.head, this.head + count);
+    // The queue must not keep taken records alive until it compacts: they
+    // would outlive their delivery, be promoted to the old generation and cost
+    // full collections (most of the server's GC time before this line).
+    this.items.fill(undefined, this.head, this.head + count);
     this.head += count;
     this.readyBytes -= bytes;
     if (this.head === this.items.length) {

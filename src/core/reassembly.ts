@@ -121,8 +121,7 @@ export class Reassembler {
    * incomplete at once through onExpired).
    */
   add(part: WirePart): OgrtRecord | undefined {
-    const now = this.#now();
-    if (now - this.#lastSweep >= this.#timeoutMs / 4) this.sweep(now);
+    const now = this.sweepIfDue();
     if (part.parts === 1) return assemble([part]);
 
     let entry = this.#pending.get(part.uuid);
@@ -157,6 +156,17 @@ export class Reassembler {
   }
 
   /** Delivers every record whose first part is older than the timeout. */
+  /**
+   * Sweeps when a quarter of the timeout passed since the last sweep; `add`
+   * calls it, and so does the caller for records it decoded without parts.
+   * Returns the clock's time.
+   */
+  sweepIfDue(): number {
+    const now = this.#now();
+    if (now - this.#lastSweep >= this.#timeoutMs / 4) this.sweep(now);
+    return now;
+  }
+
   sweep(now = this.#now()): void {
     this.#lastSweep = now;
     for (const [uuid, at] of this.#completed) {

@@ -29,63 +29,8 @@ export function parseRfc5424(buf: Uint8Array, start = 0, end?: number): SyslogMe
   }
   const b: Buffer = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const text = b.toString('latin1', start, end);
-
-  // PRI
-  let pos = start;
-  if (pos >= end) throw new SyslogParseError('truncated', end - start);
-  if (b[pos] !== 0x3c) throw new SyslogParseError('bad_pri', pos - start);
-  pos++;
-  const priStart = pos;
-  let pri = 0;
-  while (pos < end && b[pos] >= 48 && b[pos] <= 57) {
-    if (pos - priStart === 3 || (pos > priStart && b[priStart] === 48)) throw new SyslogParseError('bad_pri', pos - start);
-    pri = pri * 10 + (b[pos] - 48);
-    pos++;
-  }
-  if (pos >= end) throw new SyslogParseError('truncated', end - start);
-  if (pos === priStart || b[pos] !== 0x3e) throw new SyslogParseError('bad_pri', pos - start);
-  if (pri > 191) throw new SyslogParseError('bad_pri', priStart - start);
-  pos++;
-
-  // VERSION SP
-  const versionStart = pos;
-  let version = 0;
-  while (pos < end && b[pos] >= 48 && b[pos] <= 57) {
-    if (pos - versionStart === 3 || (pos === versionStart && b[pos] === 48)) throw new SyslogParseError('bad_version', pos - start);
-    version = version * 10 + (b[pos] - 48);
-    pos++;
-  }
-  if (pos >= end) throw new SyslogParseError('truncated', end - start);
-  if (pos === versionStart || b[pos] !== SP) throw new SyslogParseError('bad_version', pos - start);
-  pos++;
-
-  // TIMESTAMP SP
-  let timestamp: string | null = null;
-  if (pos < end && b[pos] === DASH) {
-    pos++;
-  } else {
-    const after = scanTimestamp(b, pos, end);
-    if (after < 0) throw new SyslogParseError(~after === end ? 'truncated' : 'bad_timestamp', ~after - start);
-    timestamp = text.slice(pos - start, after - start);
-    pos = after;
-  }
-  if (pos >= end) throw new SyslogParseError('truncated', end - start);
-  if (b[pos] !== SP) throw new SyslogParseError('bad_timestamp', pos - start);
-  pos++;
-
-  // HOSTNAME SP APP-NAME SP PROCID SP MSGID SP
-  let fieldEnd = headerField(b, pos, end, start, 255, 'bad_hostname', 'hostname_too_long');
-  const hostname = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
-  pos = fieldEnd + 1;
-  fieldEnd = headerField(b, pos, end, start, 48, 'bad_app_name', 'app_name_too_long');
-  const appName = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
-  pos = fieldEnd + 1;
-  fieldEnd = headerField(b, pos, end, start, 128, 'bad_procid', 'procid_too_long');
-  const procId = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
-  pos = fieldEnd + 1;
-  fieldEnd = headerField(b, pos, end, start, 32, 'bad_msgid', 'msgid_too_long');
-  const msgId = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
-  pos = fieldEnd + 1;
+  const { pri, version, timestamp, hostname, appName, procId, msgId, sdStart } = parseHeader(b, text, start, end);
+  let pos = sdStart;
 
   // STRUCTURED-DATA
   const structuredData: SdElement[] = [];
@@ -186,6 +131,86 @@ export function parseRfc5424(buf: Uint8Array, start = 0, end?: number): SyslogMe
   };
 }
 
+/** The header of a message, and where its STRUCTURED-DATA starts. */
+export interface SyslogHeader {
+  pri: number;
+  version: number;
+  timestamp: string | null;
+  hostname: string | null;
+  appName: string | null;
+  procId: string | null;
+  msgId: string | null;
+  /** Offset in the buffer of the first byte after `MSGID SP`. */
+  sdStart: number;
+}
+
+/**
+ * PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP of
+ * the message in b[start, end); `text` is that range as latin1. Throws
+ * SyslogParseError (offsets from `start`). Shared with the OGRT fast path
+ * (wire-decode-fast.ts), so both read headers alike.
+ */
+export function parseHeader(b: Uint8Array, text: string, start: number, end: number): SyslogHeader {
+  // PRI
+  let pos = start;
+  if (pos >= end) throw new SyslogParseError('truncated', end - start);
+  if (b[pos] !== 0x3c) throw new SyslogParseError('bad_pri', pos - start);
+  pos++;
+  const priStart = pos;
+  let pri = 0;
+  while (pos < end && b[pos] >= 48 && b[pos] <= 57) {
+    if (pos - priStart === 3 || (pos > priStart && b[priStart] === 48)) throw new SyslogParseError('bad_pri', pos - start);
+    pri = pri * 10 + (b[pos] - 48);
+    pos++;
+  }
+  if (pos >= end) throw new SyslogParseError('truncated', end - start);
+  if (pos === priStart || b[pos] !== 0x3e) throw new SyslogParseError('bad_pri', pos - start);
+  if (pri > 191) throw new SyslogParseError('bad_pri', priStart - start);
+  pos++;
+
+  // VERSION SP
+  const versionStart = pos;
+  let version = 0;
+  while (pos < end && b[pos] >= 48 && b[pos] <= 57) {
+    if (pos - versionStart === 3 || (pos === versionStart && b[pos] === 48)) throw new SyslogParseError('bad_version', pos - start);
+    version = version * 10 + (b[pos] - 48);
+    pos++;
+  }
+  if (pos >= end) throw new SyslogParseError('truncated', end - start);
+  if (pos === versionStart || b[pos] !== SP) throw new SyslogParseError('bad_version', pos - start);
+  pos++;
+
+  // TIMESTAMP SP
+  let timestamp: string | null = null;
+  if (pos < end && b[pos] === DASH) {
+    pos++;
+  } else {
+    const after = scanTimestamp(b, pos, end);
+    if (after < 0) throw new SyslogParseError(~after === end ? 'truncated' : 'bad_timestamp', ~after - start);
+    timestamp = text.slice(pos - start, after - start);
+    pos = after;
+  }
+  if (pos >= end) throw new SyslogParseError('truncated', end - start);
+  if (b[pos] !== SP) throw new SyslogParseError('bad_timestamp', pos - start);
+  pos++;
+
+  // HOSTNAME SP APP-NAME SP PROCID SP MSGID SP
+  let fieldEnd = headerField(b, pos, end, start, 255, 'bad_hostname', 'hostname_too_long');
+  const hostname = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
+  pos = fieldEnd + 1;
+  fieldEnd = headerField(b, pos, end, start, 48, 'bad_app_name', 'app_name_too_long');
+  const appName = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
+  pos = fieldEnd + 1;
+  fieldEnd = headerField(b, pos, end, start, 128, 'bad_procid', 'procid_too_long');
+  const procId = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
+  pos = fieldEnd + 1;
+  fieldEnd = headerField(b, pos, end, start, 32, 'bad_msgid', 'msgid_too_long');
+  const msgId = fieldEnd - pos === 1 && b[pos] === DASH ? null : text.slice(pos - start, fieldEnd - start);
+  pos = fieldEnd + 1;
+
+  return { pri, version, timestamp, hostname, appName, procId, msgId, sdStart: pos };
+}
+
 /** Scans 1*max PRINTUSASCII and returns the position of the SP after it. */
 function headerField(b: Uint8Array, pos: number, end: number, start: number, max: number, bad: SyslogReason, tooLong: SyslogReason): number {
   const fieldStart = pos;
@@ -202,7 +227,7 @@ function headerField(b: Uint8Array, pos: number, end: number, start: number, max
 }
 
 /** Scans a non-empty SD-NAME of at most 32 bytes; returns the position after it. */
-function sdName(b: Uint8Array, pos: number, end: number, start: number): number {
+export function sdName(b: Uint8Array, pos: number, end: number, start: number): number {
   const nameStart = pos;
   while (pos < end && SD_NAME_CHAR[b[pos]] === 1) {
     if (pos - nameStart === MAX_SD_NAME) throw new SyslogParseError('sd_name_too_long', pos - start);

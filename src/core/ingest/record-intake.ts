@@ -30,6 +30,7 @@
 import { OgrtError } from '../errors.ts';
 import { DEFAULT_MAX_PENDING_BYTES, Reassembler, type IncompleteReason } from '../reassembly.ts';
 import { decodeMessage, type WireHeader, type WirePart } from '../wire.ts';
+import { decodeSimpleRecord } from '../wire-decode-fast.ts';
 import { microsToIso } from '../wire-time.ts';
 import type { InputContext, OgrtRecord, ReceiveInfo } from '../plugin-api.ts';
 import { LogLimiter } from './log-limiter.ts';
@@ -146,6 +147,14 @@ export class RecordIntake implements MessageSink {
   }
 
   message(buf: Buffer, start: number, end: number, peer: string, transport: Transport, streamOffset?: number): void {
+    const simple = decodeSimpleRecord(buf, start, end);
+    if (simple !== null) {
+      this.reassembler.sweepIfDue();
+      simple.record.receive = this.receiveInfo(peer, this.time(), simple.header);
+      this.batch.push(simple.record);
+      this.batchBytes += end - start;
+      return;
+    }
     let part: WirePart;
     try {
       part = decodeMessage(buf, start, end);
