@@ -1,8 +1,8 @@
 /**
  * Cuts batches from an output queue: a batch goes out when it is full
  * (batch.max_events records or batch.max_bytes bytes), when batch.timeout_ms
- * has passed since its first record arrived, or at once while draining for
- * shutdown.
+ * has passed since its first record arrived, at once when the output's buffer
+ * is full (the batch could not grow), or at once while draining for shutdown.
  */
 import type { BufferQueue, Taken } from './output-queue.ts';
 
@@ -32,7 +32,7 @@ export class Batcher {
         continue;
       }
       const waited = performance.now() - q.readySince;
-      if (this.draining || q.readyEvents >= max_events || q.readyBytes >= max_bytes || waited >= timeout_ms) {
+      if (this.draining || q.full || q.readyEvents >= max_events || q.readyBytes >= max_bytes || waited >= timeout_ms) {
         return q.take(max_events, max_bytes);
       }
       await waitOrTimeout(q.ready.wait(), timeout_ms - waited);

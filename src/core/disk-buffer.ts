@@ -116,6 +116,11 @@ export class DiskQueue implements BufferQueue {
     return this.window.events;
   }
 
+  /** Nothing more can be admitted until records are acknowledged (BufferQueue.full). */
+  get full(): boolean {
+    return this.parked.length > 0 || this.heldEvents >= this.limits.maxEvents || this.diskBytes >= this.limits.maxBytes;
+  }
+
   get readyBytes(): number {
     return this.window.bytes;
   }
@@ -322,7 +327,7 @@ export class DiskQueue implements BufferQueue {
     const w = this.window;
     if (w.events === 0) return;
     if (wasEmpty) this.readySince = performance.now();
-    if (wasEmpty || w.events >= this.wakeEvents || w.bytes >= this.wakeBytes) this.ready.notify();
+    if (wasEmpty || this.full || w.events >= this.wakeEvents || w.bytes >= this.wakeBytes) this.ready.notify();
   }
 
   setReadSegment(segment: SegmentInfo, position: number): void {

@@ -58,6 +58,12 @@ export interface BufferQueue {
   /** Records held (queued, in flight; for a disk buffer: not yet acknowledged). */
   readonly heldEvents: number;
   readonly parkedEvents: number;
+  /**
+   * No more records can become ready until some are released: the batcher
+   * sends what is ready instead of waiting for a batch that cannot fill
+   * (buffer.max_events or max_bytes below the batch limits).
+   */
+  readonly full: boolean;
   offer(records: readonly OgrtRecord[], wireBytes: number): Promise<void> | undefined;
   take(maxEvents: number, maxBytes: number): Taken | undefined;
   /** Records acknowledged or dead-lettered; `seqs` as taken (disk buffer). */
@@ -113,6 +119,7 @@ export class OutputQueue implements BufferQueue {
   readyBytes = 0;
   heldEvents = 0;
   heldBytes = 0;
+  full = false;
   /** performance.now() when the oldest not-yet-batched record became ready. */
   readySince = 0;
   /** Wake batch waiters once this many records / bytes are ready. */
@@ -188,6 +195,7 @@ export class OutputQueue implements BufferQueue {
     if (events === 0) return;
     this.heldEvents -= events;
     this.heldBytes -= bytes;
+    this.full = false;
     this.unpark();
     this.hooks.level(this.heldEvents, this.heldBytes);
     this.released.notify();
@@ -229,12 +237,13 @@ export class OutputQueue implements BufferQueue {
       bytes += size;
     }
     const count = i - from;
+    this.full = i < records.length || this.heldEvents >= maxEvents || this.heldBytes >= maxBytes;
     if (count > 0) {
       this.readyBytes += bytes;
       if (wasEmpty) this.readySince = performance.now();
       this.hooks.admitted(count, bytes);
       this.hooks.level(this.heldEvents, this.heldBytes);
-      if (wasEmpty || this.readyEvents >= this.wakeEvents || this.readyBytes >= this.wakeBytes) this.ready.notify();
+      if (wasEmpty || this.full || this.readyEvents >= this.wakeEvents || this.readyBytes >= this.wakeBytes) this.ready.notify();
     }
     return i;
   }

@@ -41,6 +41,26 @@ test('batches are cut by max_bytes (at least one record per batch)', async () =>
   assert.equal(f.out('out').batches.slice(6).map((b) => [b.uuids.length, b.bytes]), [[1, 100]], 'the last one waited for the drain');
 });
 
+for (const [what, buffer] of [
+  ['max_events', 'buffer = { max_events = 4 }'],
+  ['max_bytes', 'buffer = { max_bytes = 400 }'],
+] as const) {
+  test(`a buffer smaller than a batch (${what}): what it holds is sent at once, not after timeout_ms`, async () => {
+    const f = fakeSetup();
+    running = await f.start(`${INPUT}[outputs.out]\ntype = "fake-out"\nbatch = { max_events = 500, timeout_ms = 60000 }\n${buffer}\n`);
+    const records = makeRecords(10);
+    const accepted = f.in('in').emit(records, 1000); // 100 bytes each: 4 fit
+    assert.instance(accepted, Promise, 'the input is held back (block)');
+    await waitFor(() => f.out('out').stored.length === 8, 2000, 'two full buffers sent without waiting for the batch timeout');
+    await accepted;
+    // The last two fit with room to spare: a partial batch like any other, sent by the drain.
+    const report = await running!.server.stop('test');
+    assert.equal(f.out('out').batches.map((b) => b.uuids.length), [4, 4, 2]);
+    assert.equal(f.out('out').stored, records.map((r) => r.uuid), 'in order');
+    assert.equal(report.unflushed, { out: 0 });
+  });
+}
+
 test('a partial batch is sent timeout_ms after its first record', async () => {
   const f = fakeSetup();
   running = await f.start(`${INPUT}[outputs.out]\ntype = "fake-out"\nbatch = { timeout_ms = 40 }\n`);
