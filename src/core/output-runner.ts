@@ -85,6 +85,7 @@ export class OutputRunner {
   private unflushed: Unflushed[] = [];
   private droppedSinceLog = 0;
   private lastDropLog = 0;
+  private dropLogTimer: NodeJS.Timeout | undefined;
 
   /**
    * `create`: the plugin's create(), checked (throws OgrtError); called here,
@@ -243,6 +244,7 @@ export class OutputRunner {
   /** Shutdown, phase 3: the plugin's stop(), if it ever started; then the disk buffer is persisted and closed. */
   async stop(): Promise<void> {
     this.limiter.stop();
+    this.reportDrops();
     await this.starter.stop();
     await this.disk?.shutdown(DISK_PERSIST_TIMEOUT_MS);
   }
@@ -352,13 +354,35 @@ export class OutputRunner {
     };
   }
 
+  /**
+   * drop_newest: one warning per DROP_LOG_INTERVAL_MS with the drops since
+   * the last one. Drops inside an interval are reported when it ends (a
+   * timer) or at stop(), so the warnings add up to the counter.
+   */
   private logDrops(events: number): void {
     this.droppedSinceLog += events;
-    const now = Date.now();
-    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    if (this.dropLogTimer !== undefined) return;
+    const wait = this.lastDropLog + DROP_LOG_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.reportDrops();
+      return;
+    }
+    this.dropLogTimer = setTimeout(() => {
+      this.dropLogTimer = undefined;
+      this.reportDrops();
+    }, wait);
+    this.dropLogTimer.unref();
+  }
+
+  private reportDrops(): void {
+    if (this.dropLogTimer !== undefined) {
+      clearTimeout(this.dropLogTimer);
+      this.dropLogTimer = undefined;
+    }
+    if (this.droppedSinceLog === 0) return;
     const e = new OgrtError('OGRT_ERR_OUTPUT_QUEUE_FULL', [this.config.id, this.droppedSinceLog]);
     this.log.warn({ code: e.code, records: this.droppedSinceLog }, e.message);
     this.droppedSinceLog = 0;
-    this.lastDropLog = now;
+    this.lastDropLog = Date.now();
   }
 }

@@ -50,6 +50,12 @@ buffer = { max_events = 10 }
   slow.open();
   await waitFor(() => f.out('slow').stored.length === 10, 2000, 'slow output stored what it kept');
   assert.equal(f.out('slow').stored, records.slice(0, 10).map((r) => r.uuid), 'the oldest were kept');
+  // Drops after the first warning fall inside its interval: they are reported at the latest when the
+  // server stops, so the warnings add up to the counter.
+  await running.server.stop('test');
+  const logged = running.logs.withCode('OGRT_ERR_OUTPUT_QUEUE_FULL').map((l) => l.records as number);
+  assert.is(logged.length, 2, 'the first drops at once, the rest at stop');
+  assert.is(logged.reduce((a, b) => a + b, 0), 20, 'logged drops add up to the counter');
 });
 
 test('block: emit returns a promise that stays pending until the output makes room; other outputs are not held back', async () => {
