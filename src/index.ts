@@ -20,6 +20,7 @@ export {
   Type,
   OgrtError,
   RecordSchema,
+  recordToJson,
   kit,
   ProblemLog,
   parseUtcPattern,

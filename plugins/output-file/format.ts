@@ -1,27 +1,10 @@
 /**
- * Records → JSON Lines, with a serializer compiled once from the record
- * schema (fast-json-stringify). One line per record, `\n`-terminated.
- *
- * Lone surrogates U+DC80–U+DCFF stand for bytes that were not UTF-8
- * (docs/protocol.md §7) and must reach the file as `\udcXX` escapes: written
- * raw, UTF-8 encoding would turn each into U+FFFD and lose the byte.
- * fast-json-stringify 6 hands strings with surrogates to JSON.stringify,
- * which escapes lone ones; `isWellFormed()` (native, cheap) guards that here
- * so a library change cannot silently corrupt data: a line that is not well
- * formed is re-serialized through JSON.parse/JSON.stringify.
+ * Records -> JSON Lines: one line per record, `\n`-terminated, each line
+ * the record's JSON as the core writes it (src/core/record-json.ts:
+ * fast-json-stringify from the record schema; bytes that were not UTF-8 as
+ * `\udcXX` escapes).
  */
-import fastJson from 'fast-json-stringify';
-import { RecordSchema, type OgrtRecord } from '../../src/core/plugin-api.ts';
-
-// The record's three lists (40+ small objects on a typical process record) go
-// to the native JSON.stringify: fast-json-stringify escapes short strings in a
-// JavaScript loop, which made it 1.7x slower than JSON.stringify on these
-// records (bench/stages.ts). The list items come from the decoder or from
-// inputs checked against the same schema, so they hold only schema fields.
-const stringify = fastJson(RecordSchema as Parameters<typeof fastJson>[0], {
-  largeArrayMechanism: 'json-stringify',
-  largeArraySize: 1,
-});
+import { recordToJson, type OgrtRecord } from '../../src/core/plugin-api.ts';
 
 export interface SerializedBatch {
   /** The lines of every record that could be serialized, joined. */
@@ -31,9 +14,20 @@ export interface SerializedBatch {
   readonly rejected: { index: number; reason: string }[];
 }
 
-export function serializeRecord(record: OgrtRecord): string {
-  const line = stringify(record);
-  return (line as unknown as WellFormedCheck).isWellFormed() ? line : JSON.stringify(JSON.parse(line));
+export const serializeRecord = recordToJson;
+
+/** Lines from JSON the core already encoded (`batch.json`): copied, a newline after each. */
+export function joinJsonLines(json: readonly Uint8Array[]): Buffer {
+  let bytes = 0;
+  for (const j of json) bytes += j.length + 1;
+  const data = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const j of json) {
+    data.set(j, at);
+    at += j.length;
+    data[at++] = 0x0a;
+  }
+  return data;
 }
 
 export function serializeBatch(records: readonly OgrtRecord[]): SerializedBatch {
@@ -73,8 +67,3 @@ export function serializeBatch(records: readonly OgrtRecord[]): SerializedBatch 
 }
 
 const SLACK = 64 * 1024;
-
-/** String.prototype.isWellFormed (ES2024, Node >= 20) is not in the ES2022 lib. */
-interface WellFormedCheck {
-  isWellFormed(): boolean;
-}

@@ -12,6 +12,8 @@ export default definePlugin({
   type: 'file',
   description: 'Append records as JSON Lines to files named by UTC date, with size rotation, fsync per batch and torn-tail repair.',
   options: FileOutputOptions,
+  // Lines are the records' JSON: the core keeps the buffer as JSON bytes and send() copies them out.
+  batchFormat: 'json',
   create(ctx, options) {
     let settings: FileOutputSettings;
     try {

@@ -5,7 +5,7 @@
  */
 import type { Batch, OutputContext, OutputInstance, SendResult } from '../../src/core/plugin-api.ts';
 import type { FileOutputSettings } from './config.ts';
-import { serializeBatch } from './format.ts';
+import { joinJsonLines, serializeBatch } from './format.ts';
 import { JsonlFileWriter } from './writer.ts';
 
 const OK: SendResult = Object.freeze({ status: 'ok' });
@@ -34,11 +34,18 @@ export class FileOutput implements OutputInstance {
   }
 
   async send(batch: Batch): Promise<SendResult> {
+    // The core encoded the records when they entered the buffer (batchFormat 'json').
+    if (batch.json !== undefined) return this.write(batch.json.length === 0 ? undefined : joinJsonLines(batch.json), []);
     if (batch.records.length === 0) return OK;
     const { data, lines, rejected } = serializeBatch(batch.records);
     if (lines === 0) {
       return { status: 'reject', reason: rejected.map((r) => r.reason).join('; ') };
     }
+    return this.write(data, rejected);
+  }
+
+  private async write(data: Buffer | undefined, rejected: { index: number; reason: string }[]): Promise<SendResult> {
+    if (data === undefined) return OK;
     const outcome = await this.writer.write(data);
     if (!outcome.ok) {
       this.ctx.metrics.increment('component_errors_total', 1, WRITE_FAILED);

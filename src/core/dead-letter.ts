@@ -7,7 +7,7 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { OgrtRecord } from './record.ts';
+import { isEncoded, type RecordEntry } from './record-json.ts';
 
 export class DeadLetterFile {
   private tail: Promise<void> = Promise.resolve();
@@ -15,13 +15,24 @@ export class DeadLetterFile {
 
   constructor(readonly path: string, readonly output: string) {}
 
-  /** Appends one line per record; `reasons` is one reason for all, or one per record. Rejects on I/O errors. */
-  write(records: readonly OgrtRecord[], reasons: string | readonly string[]): Promise<void> {
+  /**
+   * Appends one line per record (a record, or its JSON for an output that
+   * takes JSON); `reasons` is one reason for all, or one per record.
+   * Rejects on I/O errors.
+   */
+  write(records: readonly RecordEntry[], reasons: string | readonly string[]): Promise<void> {
     const time = new Date().toISOString();
     let text = '';
     for (let i = 0; i < records.length; i++) {
       const reason = typeof reasons === 'string' ? reasons : reasons[i];
-      text += JSON.stringify({ time, output: this.output, reason, record: records[i] }) + '\n';
+      const r = records[i];
+      if (isEncoded(r)) {
+        // The record's JSON goes in as it is: the same line JSON.stringify would give.
+        const head = JSON.stringify({ time, output: this.output, reason });
+        text += `${head.slice(0, -1)},"record":${Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('utf8')}}\n`;
+      } else {
+        text += JSON.stringify({ time, output: this.output, reason, record: r }) + '\n';
+      }
     }
     // Writes are serialised so lines of concurrent batches never interleave.
     const result = this.tail.then(() => this.append(text));

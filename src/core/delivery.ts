@@ -11,7 +11,7 @@
  * reason (a wrong index) must not flood the log. Counters are exact.
  */
 import type { Batch, OutputInstance } from './plugin-api.ts';
-import type { OgrtRecord } from './record.ts';
+import { jsonOf, recordsOf, type RecordEntry } from './record-json.ts';
 import type { OutputSettings } from './config-schema.ts';
 import type { BufferQueue, Taken } from './output-queue.ts';
 import type { DeadLetterFile } from './dead-letter.ts';
@@ -86,7 +86,7 @@ const NONE: readonly never[] = Object.freeze([]);
 const NOTHING_LEFT = Object.freeze({ records: NONE, sizes: NONE, seqs: undefined });
 
 interface Held {
-  readonly records: readonly OgrtRecord[];
+  readonly records: readonly RecordEntry[];
   readonly sizes: readonly number[];
   readonly seqs: readonly number[] | undefined;
 }
@@ -100,12 +100,13 @@ interface Held {
  * be both stored and dead-lettered: twice, never zero times).
  */
 export class Flight {
-  records: readonly OgrtRecord[];
+  /** Records, or their JSON for an output that takes JSON (record-json.ts). */
+  records: readonly RecordEntry[];
   sizes: readonly number[];
   seqs: readonly number[] | undefined;
   bytes: number;
   /** A dead-letter write of some of `records` in progress; `done` resolves true once they are in the file. */
-  writing: { readonly records: readonly OgrtRecord[]; readonly done: Promise<boolean> } | undefined;
+  writing: { readonly records: readonly RecordEntry[]; readonly done: Promise<boolean> } | undefined;
   takenOver = false;
 
   constructor(taken: Taken) {
@@ -115,7 +116,7 @@ export class Flight {
     this.bytes = taken.bytes;
   }
 
-  hold(records: readonly OgrtRecord[], sizes: readonly number[], seqs: readonly number[] | undefined): void {
+  hold(records: readonly RecordEntry[], sizes: readonly number[], seqs: readonly number[] | undefined): void {
     this.records = records;
     this.sizes = sizes;
     this.seqs = seqs;
@@ -128,7 +129,7 @@ export async function deliver(env: DeliveryEnv, flight: Flight): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     if (env.signal.aborted) return;
     const { records, sizes, seqs, bytes } = flight;
-    const outcome = await sendOnce(env, { records, bytes, attempt });
+    const outcome = await sendOnce(env, makeBatch(records, bytes, attempt), records.length);
     let retryAfterMs: number | undefined;
     let reason: string;
     env.onOutcome?.(outcome.kind === 'ok' || outcome.kind === 'reject' || outcome.kind === 'partial');
@@ -179,11 +180,31 @@ export async function deliver(env: DeliveryEnv, flight: Flight): Promise<void> {
 
 const TIMED_OUT = Symbol('timed out');
 
-async function sendOnce(env: DeliveryEnv, batch: Batch): Promise<Outcome> {
+/**
+ * The Batch send() gets. For JSON entries `json` is set and `records` is
+ * built from it only if the output reads it (once per batch object).
+ */
+function makeBatch(entries: readonly RecordEntry[], bytes: number, attempt: number): Batch {
+  const json = jsonOf(entries);
+  if (json === undefined && entries.every((e) => !(e instanceof Uint8Array))) {
+    return Object.freeze({ records: entries as Batch['records'], bytes, attempt });
+  }
+  let records: Batch['records'] | undefined;
+  return Object.freeze({
+    get records() {
+      return (records ??= Object.freeze(recordsOf(entries)));
+    },
+    ...(json === undefined ? {} : { json }),
+    bytes,
+    attempt,
+  });
+}
+
+async function sendOnce(env: DeliveryEnv, batch: Batch, count: number): Promise<Outcome> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
-    const pending = Promise.resolve(env.instance.send(Object.freeze(batch)));
+    const pending = Promise.resolve(env.instance.send(batch));
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, env.settings.send_timeout_ms, TIMED_OUT);
     });
@@ -193,7 +214,7 @@ async function sendOnce(env: DeliveryEnv, batch: Batch): Promise<Outcome> {
       pending.catch(() => undefined);
       return { kind: 'failed', errorType: 'send_timeout', reason: `send() did not settle within ${env.settings.send_timeout_ms} ms` };
     }
-    return checkSendResult(result, batch.records.length);
+    return checkSendResult(result, count);
   } catch (err) {
     return { kind: 'failed', errorType: 'send_failed', reason: (err as Error)?.message ?? String(err), error: err };
   } finally {
@@ -232,7 +253,7 @@ function acknowledge(env: DeliveryEnv, flight: Flight, events: number, bytes: nu
 async function deadLetter(
   env: DeliveryEnv,
   flight: Flight,
-  records: readonly OgrtRecord[],
+  records: readonly RecordEntry[],
   sizes: readonly number[],
   seqs: readonly number[] | undefined,
   reasons: string | readonly string[],
@@ -268,17 +289,17 @@ interface PartialSplit {
   okEvents: number;
   okBytes: number;
   okSeqs: number[] | undefined;
-  retry: OgrtRecord[];
+  retry: RecordEntry[];
   retrySizes: number[];
   retrySeqs: number[] | undefined;
-  rejected: OgrtRecord[];
+  rejected: RecordEntry[];
   rejectedSizes: number[];
   rejectedSeqs: number[] | undefined;
   rejectedReasons: string[];
 }
 
 function splitPartial(
-  records: readonly OgrtRecord[],
+  records: readonly RecordEntry[],
   sizes: readonly number[],
   seqs: readonly number[] | undefined,
   retry: readonly number[],

@@ -169,12 +169,13 @@ export class DiskQueue implements BufferQueue {
     return this.park(records, upTo, per, first);
   }
 
-  take(maxEvents: number, maxBytes: number): Taken | undefined {
+  take(maxEvents: number, maxBytes: number): (Taken & { readonly records: readonly OgrtRecord[] }) | undefined {
     const taken = this.window.take(maxEvents, maxBytes);
     if (taken === undefined) return undefined;
     if (this.window.events > 0) this.readySince = performance.now();
     this.readLoop.kick();
-    return taken;
+    // The read window holds records decoded from the segment files, never JSON entries.
+    return taken as Taken & { readonly records: readonly OgrtRecord[] };
   }
 
   release(events: number, bytes: number, seqs?: readonly number[]): void {

@@ -18,6 +18,7 @@
  */
 import type { OgrtRecord } from './record.ts';
 import type { WhenFull } from './config-schema.ts';
+import type { RecordEntry } from './record-json.ts';
 
 export interface QueueLimits {
   readonly maxEvents: number;
@@ -37,7 +38,8 @@ export interface QueueHooks {
 }
 
 export interface Taken {
-  readonly records: OgrtRecord[];
+  /** Records, or their JSON for an output that takes JSON (record-json.ts). */
+  readonly records: readonly RecordEntry[];
   /** Wire bytes of each record (the chunk's bytes spread evenly). */
   readonly sizes: number[];
   readonly bytes: number;
@@ -64,7 +66,11 @@ export interface BufferQueue {
    * (buffer.max_events or max_bytes below the batch limits).
    */
   readonly full: boolean;
-  offer(records: readonly OgrtRecord[], wireBytes: number): Promise<void> | undefined;
+  /**
+   * `encoded`: the same records as JSON entries (record-json.ts), when the
+   * output takes JSON; a memory buffer then holds those instead.
+   */
+  offer(records: readonly OgrtRecord[], wireBytes: number, encoded?: readonly RecordEntry[]): Promise<void> | undefined;
   take(maxEvents: number, maxBytes: number): Taken | undefined;
   /** Records acknowledged or dead-lettered; `seqs` as taken (disk buffer). */
   release(events: number, bytes: number, seqs?: readonly number[]): void;
@@ -74,7 +80,7 @@ export interface BufferQueue {
 }
 
 interface Parked {
-  readonly records: readonly OgrtRecord[];
+  readonly records: readonly RecordEntry[];
   from: number;
   readonly per: number;
   readonly first: number;
@@ -110,7 +116,7 @@ export class OutputQueue implements BufferQueue {
   readonly released = new Notifier();
 
   /** [head, length) are waiting; slots before head are cleared. */
-  private items: (OgrtRecord | undefined)[] = [];
+  private items: (RecordEntry | undefined)[] = [];
   private sizes: number[] = [];
   private head = 0;
   private parked: Parked[] = [];
@@ -140,7 +146,12 @@ export class OutputQueue implements BufferQueue {
   }
 
   /** See the file comment. Returns undefined when every record is in (or dropped). */
-  offer(records: readonly OgrtRecord[], wireBytes: number): Promise<void> | undefined {
+  offer(records: readonly OgrtRecord[], wireBytes: number, encoded?: readonly RecordEntry[]): Promise<void> | undefined {
+    if (encoded !== undefined) return this.offerEntries(encoded, wireBytes);
+    return this.offerEntries(records, wireBytes);
+  }
+
+  private offerEntries(records: readonly RecordEntry[], wireBytes: number): Promise<void> | undefined {
     const n = records.length;
     if (n === 0) return undefined;
     const per = Math.floor(wireBytes / n);
@@ -166,7 +177,7 @@ export class OutputQueue implements BufferQueue {
     const available = this.items.length - this.head;
     if (available === 0) return undefined;
     const { count, bytes } = fitBatch(this.sizes, this.head, available, maxEvents, maxBytes);
-    const records = this.items.slice(this.head, this.head + count) as OgrtRecord[];
+    const records = this.items.slice(this.head, this.head + count) as RecordEntry[];
     const sizes = this.sizes.slice(this.head, this.head + count);
     // The queue must not keep taken records alive until it compacts: they
     // would outlive their delivery, be promoted to the old generation and cost
@@ -221,7 +232,7 @@ export class OutputQueue implements BufferQueue {
   }
 
   /** Admits records[from..] while they fit; returns the index of the first one not admitted. */
-  private admit(records: readonly OgrtRecord[], from: number, per: number, first: number): number {
+  private admit(records: readonly RecordEntry[], from: number, per: number, first: number): number {
     const { maxEvents, maxBytes } = this.limits;
     const wasEmpty = this.items.length === this.head;
     let i = from;

@@ -16,7 +16,7 @@
  */
 import type { OutputInstance } from './plugin-api.ts';
 import type { OutputConfig } from './config.ts';
-import type { OgrtRecord } from './record.ts';
+import type { RecordEntry } from './record-json.ts';
 import type { ServerLogger } from './logger.ts';
 import { errorFields } from './logger.ts';
 import { componentLabels, type MetricsRegistry, type Series } from './metrics.ts';
@@ -52,8 +52,8 @@ export interface OutputRunnerOptions {
 
 /** What a memory buffer held at the shutdown deadline; some of it may be in a dead-letter write that was under way. */
 interface Unflushed {
-  readonly records: readonly OgrtRecord[];
-  readonly writing?: { readonly records: readonly OgrtRecord[]; readonly done: Promise<boolean> };
+  readonly records: readonly RecordEntry[];
+  readonly writing?: { readonly records: readonly RecordEntry[]; readonly done: Promise<boolean> };
 }
 
 /** The outcome of writing a memory buffer's unflushed records to the dead-letter file at shutdown. */
@@ -68,6 +68,11 @@ export interface ShutdownDeadLetters {
 
 export class OutputRunner {
   readonly queue: BufferQueue;
+  /**
+   * The plugin takes JSON (`batchFormat: 'json'`) and its buffer is in
+   * memory: records are offered to it encoded (record-json.ts).
+   */
+  readonly takesJson: boolean;
   /** Set when buffer.type = "disk" (the same object as `queue`). */
   readonly disk: DiskQueue | undefined;
   /** The store answered the last send (false after retry / failure): a disk buffer's drain waits only while this holds. */
@@ -135,8 +140,10 @@ export class OutputRunner {
         this.diskHooks(registry, labels),
       );
       this.queue = this.disk;
+      this.takesJson = false;
     } else {
       this.disk = undefined;
+      this.takesJson = config.plugin.kind === 'output' && config.plugin.batchFormat === 'json';
       this.queue = new OutputQueue(limits, this.queueHooks(registry, labels));
     }
     this.batcher = new Batcher(this.queue, s.batch);
@@ -223,7 +230,7 @@ export class OutputRunner {
   async deadLetterUnflushed(): Promise<ShutdownDeadLetters | undefined> {
     const parts = this.unflushed;
     this.unflushed = [];
-    const records: OgrtRecord[] = [];
+    const records: RecordEntry[] = [];
     for (const part of parts) {
       // A dead-letter write that was under way when the deadline passed: what it wrote is not written again.
       const written = part.writing !== undefined && (await part.writing.done) ? new Set(part.writing.records) : undefined;

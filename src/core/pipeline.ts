@@ -10,6 +10,7 @@
  * Records are shared between outputs: outputs must not modify them.
  */
 import type { OgrtRecord } from './record.ts';
+import { encodeRecords, type RecordEntry } from './record-json.ts';
 import { componentLogger, componentName, type ServerLogger } from './logger.ts';
 import { componentLabels, type MetricsRegistry } from './metrics.ts';
 import { OgrtError } from './errors.ts';
@@ -83,8 +84,11 @@ export class Pipeline {
       }
       let first: Promise<void> | undefined;
       let more: Promise<void>[] | undefined;
+      // Encoded once for every output that takes JSON (record-json.ts).
+      let encoded: RecordEntry[] | undefined;
       for (let i = 0; i < outputs.length; i++) {
-        const wait = outputs[i].queue.offer(records, wireBytes);
+        const o = outputs[i];
+        const wait = o.takesJson ? o.queue.offer(records, wireBytes, (encoded ??= encodeRecords(records))) : o.queue.offer(records, wireBytes);
         if (wait === undefined) continue;
         if (first === undefined) first = wait;
         else (more ??= [first]).push(wait);

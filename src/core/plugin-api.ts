@@ -19,6 +19,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { OgrtRecord } from './record.ts';
 import { OgrtError } from './errors.ts';
 import { OgrtRecordSchema } from './record-schema.ts';
+import { recordToJson } from './record-json.ts';
 import * as kit from './plugin-kit.ts';
 import { ProblemLog } from './problem-log.ts';
 import { parseUtcPattern, formatUtcPattern, UTC_PATTERN_REGEX, type UtcPatternPart } from './time-pattern.ts';
@@ -97,6 +98,14 @@ export interface FilterContext extends PluginContext {}
 /** A batch handed to an output. Records keep their uuids across retries. */
 export interface Batch {
   readonly records: readonly OgrtRecord[];
+  /**
+   * For outputs declared with `batchFormat: 'json'`: each record's JSON
+   * (UTF-8, no newline; as output-file writes it), in the order of
+   * `records`. Absent when a record of the batch has no JSON form (it
+   * could not be serialized, or came from a disk buffer): use `records`.
+   * Reading `records` of such a batch builds the objects from the JSON.
+   */
+  readonly json?: readonly Uint8Array[];
   /** Wire bytes of the records (approximate payload size). */
   readonly bytes: number;
   /** 1 on the first try, then 2, 3, … for retries of the same records. */
@@ -248,6 +257,16 @@ export interface InputPluginDefinition<S extends TSchema = TSchema> extends Plug
 
 export interface OutputPluginDefinition<S extends TSchema = TSchema> extends PluginDefinitionBase<S> {
   readonly kind: 'output';
+  /**
+   * 'json' for an output whose send() reads `batch.json` (each record's
+   * JSON) rather than `batch.records`. Its memory buffer then holds each
+   * record as JSON bytes, encoded once as the record enters it, instead of
+   * the record objects: records waiting in a deep buffer cost the garbage
+   * collector more CPU than anything else the server does (docs/benchmarks.md).
+   * `batch.records` is built from the JSON only if send() reads it.
+   * Default 'records'.
+   */
+  readonly batchFormat?: 'records' | 'json';
   create(ctx: OutputContext, options: Static<S>): OutputInstance;
 }
 
@@ -296,6 +315,8 @@ export interface OgrtApi {
   readonly OgrtError: typeof OgrtError;
   /** JSON Schema of the records filters receive and must return (and outputs receive). */
   readonly RecordSchema: typeof OgrtRecordSchema;
+  /** A record as one line of JSON, as output-file writes it and `batch.json` holds it. */
+  readonly recordToJson: typeof recordToJson;
   /** The input toolkit, as published in 'ogrt/kit' (see plugin-kit.ts); may change in minor versions. */
   readonly kit: typeof kit;
   /** Logs a lasting problem of an output once, and its end once (problem-log.ts). */
@@ -318,6 +339,7 @@ export const OGRT_API: OgrtApi = Object.freeze({
   Type,
   OgrtError,
   RecordSchema: OgrtRecordSchema,
+  recordToJson,
   kit,
   ProblemLog,
   parseUtcPattern,
@@ -329,6 +351,8 @@ export { Type };
 export type { Static, TSchema } from '@sinclair/typebox';
 
 export { OgrtRecordSchema as RecordSchema } from './record-schema.ts';
+/** A record as one line of JSON, as output-file writes it and `batch.json` holds it. */
+export { recordToJson } from './record-json.ts';
 export { OgrtError, type ErrorCode } from './errors.ts';
 export { ProblemLog };
 export { parseUtcPattern, formatUtcPattern, UTC_PATTERN_REGEX, type UtcPatternPart };

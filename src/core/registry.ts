@@ -164,6 +164,9 @@ export function checkDefinition(def: unknown, name: string): PluginProblem | und
   }
   if (typeof d.type !== 'string' || d.type === '') return bad('`type` must be a non-empty string');
   if (typeof d.create !== 'function') return bad('`create` must be a function');
+  if (d.batchFormat !== undefined && (d.kind !== 'output' || (d.batchFormat !== 'records' && d.batchFormat !== 'json'))) {
+    return bad('`batchFormat` is for outputs and must be "records" or "json"');
+  }
   const options = d.options as Record<string, unknown> | undefined;
   if (typeof options !== 'object' || options === null || options.type !== 'object') {
     return bad('`options` must be an object schema (e.g. Type.Object({...}, { additionalProperties: false }))');

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { OgrtRecord } from '../../src/core/record.ts';
 import { OutputQueue, type QueueHooks } from '../../src/core/output-queue.ts';
 import { checkSendResult } from '../../src/core/send-result.ts';
 import { makeRecords } from '../helpers/records.ts';
@@ -47,7 +48,7 @@ test('block: what fits is admitted, the rest is parked in order and admitted as 
   assert.is(counts.admitted, 4);
   assert.is(q.parkedEvents, 3);
   const batch = q.take(10, 1_000_000)!;
-  assert.equal(batch.records.map((r) => r.uuid), [...first, second[0]].map((r) => r.uuid));
+  assert.equal((batch.records as OgrtRecord[]).map((r) => r.uuid), [...first, second[0]].map((r) => r.uuid));
   q.release(2, 20);
   await settle();
   assert.is(p1.settled, true);
@@ -56,7 +57,7 @@ test('block: what fits is admitted, the rest is parked in order and admitted as 
   q.release(2, 20);
   await settle();
   assert.is(p2.settled, true);
-  assert.equal(q.take(10, 1_000_000)!.records.map((r) => r.uuid), [second[1], second[2], third[0]].map((r) => r.uuid));
+  assert.equal((q.take(10, 1_000_000)!.records as OgrtRecord[]).map((r) => r.uuid), [second[1], second[2], third[0]].map((r) => r.uuid));
 });
 
 test('a record larger than max_bytes is admitted only into an empty queue', () => {

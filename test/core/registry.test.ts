@@ -33,6 +33,7 @@ const FILES: Record<string, string> = {
   'conf/plugins/reserved.mjs': `export default ${pluginSource('output', 'reserved', PLUGIN_API_VERSION, ", batch: { type: 'object', default: {}, description: 'd' }")};\n`,
   'conf/plugins/format.mjs': `export default ${pluginSource('output', 'fmt', PLUGIN_API_VERSION, ", url: { type: 'string', format: 'uri', default: 'http://x', description: 'd' }")};\n`,
   'conf/plugins/no-create.mjs': `export default { ...${pluginSource('output', 'nc')}, create: undefined };\n`,
+  'conf/plugins/bad-batch-format.mjs': `export default { ...${pluginSource('output', 'bf')}, batchFormat: 'xml' };\n`,
   // A package with ESM `exports` only (no main), scoped.
   'node_modules/@site/ogrt-out/package.json': JSON.stringify({ name: '@site/ogrt-out', type: 'module', exports: { '.': { import: './lib/index.js', require: './lib/missing.cjs' } } }),
   'node_modules/@site/ogrt-out/lib/index.js': `export default ${pluginSource('output', 'site-out')};\n`,
@@ -115,6 +116,7 @@ test('not a plugin, a module that throws, a missing file, a missing create(), co
     ['./plugins/throws.mjs', /boom while loading/],
     ['./plugins/missing.mjs', /no such file: .*plugins\/missing\.mjs/],
     ['./plugins/no-create.mjs', /`create` must be a function/],
+    ['./plugins/bad-batch-format.mjs', /`batchFormat` is for outputs and must be "records" or "json"/],
     ['./plugins/reserved.mjs', /key\(s\) owned by the core: batch/],
   ];
   for (const [type, pattern] of cases) {

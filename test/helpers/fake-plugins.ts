@@ -97,7 +97,7 @@ export interface FakeOutput {
   maxInFlight: number;
 }
 
-export function fakeOutputPlugin(type = 'fake-out', timeline: Timeline = []) {
+export function fakeOutputPlugin(type = 'fake-out', timeline: Timeline = [], batchFormat: 'records' | 'json' = 'records') {
   const instances = new Map<string, FakeOutput>();
   const instance = (id: string): FakeOutput => {
     let o = instances.get(id);
@@ -112,6 +112,7 @@ export function fakeOutputPlugin(type = 'fake-out', timeline: Timeline = []) {
     kind: 'output',
     type,
     description: 'test output scripted by the test',
+    batchFormat,
     options: Type.Object({ label: Type.String({ default: '', description: 'Free text.' }) }, { additionalProperties: false }),
     create(ctx) {
       const o = instance(ctx.id);

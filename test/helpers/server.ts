@@ -126,10 +126,11 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
 }
 
 /** Fake input "fake-in" and fake output "fake-out" sharing one timeline, plus a starter. */
-export function fakeSetup() {
+/** `batchFormat`: how the fake output takes batches ('json': batch.json, see plugin-api.ts). */
+export function fakeSetup(opts: { batchFormat?: 'records' | 'json' } = {}) {
   const timeline: Timeline = [];
   const input = fakeInputPlugin('fake-in', timeline);
-  const output = fakeOutputPlugin('fake-out', timeline);
+  const output = fakeOutputPlugin('fake-out', timeline, opts.batchFormat);
   return {
     timeline,
     input,
