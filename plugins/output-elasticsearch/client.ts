@@ -8,8 +8,9 @@
  * and a client retry inside a send would hide outages from it. Errors come
  * out as StoreError with a kind the caller can decide on.
  */
-import { Client as EsClient, errors as esErrors } from '@elastic/elasticsearch';
-import { Client as OsClient, errors as osErrors } from '@opensearch-project/opensearch';
+import type { Client as EsClient } from '@elastic/elasticsearch';
+import type { Client as OsClient } from '@opensearch-project/opensearch';
+import { elasticsearch, opensearch } from './libraries.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { TemplateBody } from './template.ts';
 
@@ -74,7 +75,7 @@ class ElasticStore implements StoreClient {
         : cfg.auth.kind === 'basic'
           ? { username: cfg.auth.username, password: secret! }
           : undefined;
-    this.client = new EsClient({
+    this.client = new (elasticsearch().Client)({
       ...(cfg.cloudId !== undefined ? { cloud: { id: cfg.cloudId } } : { nodes: [...cfg.nodes] }),
       auth,
       tls: { ca: cfg.ca, rejectUnauthorized: cfg.tlsVerify },
@@ -145,7 +146,7 @@ class OpenSearchStore implements StoreClient {
   private readonly client: OsClient;
 
   constructor(cfg: ResolvedConfig, secret: string | undefined) {
-    this.client = new OsClient({
+    this.client = new (opensearch().Client)({
       nodes: [...cfg.nodes],
       auth: cfg.auth.kind === 'basic' ? { username: cfg.auth.username, password: secret! } : undefined,
       ssl: { ca: cfg.ca, rejectUnauthorized: cfg.tlsVerify },
@@ -211,6 +212,8 @@ export function toStoreError(err: unknown): StoreError {
   if (err instanceof StoreError) return err;
   const e = err as any;
   const name: string = e?.name ?? '';
+  const esErrors = elasticsearch().errors;
+  const osErrors = opensearch().errors;
   if (err instanceof esErrors.ResponseError || err instanceof osErrors.ResponseError || name === 'ResponseError') {
     const meta = e.meta ?? {};
     const status: number = meta.statusCode ?? e.statusCode ?? 0;

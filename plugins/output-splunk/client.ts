@@ -14,8 +14,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import splunk from 'splunk-logging';
+import { createRequire } from 'node:module';
+import type splunkLibrary from 'splunk-logging';
 import type { ResolvedConfig } from './config.ts';
+
+// Loaded with the first client, not at server start: about 9 MiB of
+// resident memory a server without a Splunk output should not pay (CommonJS).
+const load = createRequire(import.meta.url);
+let splunk: typeof splunkLibrary | undefined;
+function splunkLogging(): typeof splunkLibrary {
+  return (splunk ??= load('splunk-logging') as typeof splunkLibrary);
+}
 
 export interface HecBody {
   readonly text?: string;
@@ -43,7 +52,7 @@ export class HecTransportError extends Error {
 export class HecClient {
   /** Sent with every request: HEC needs it for acks, and accepts it always. */
   readonly channel = randomUUID();
-  private readonly logger: InstanceType<typeof splunk.Logger>;
+  private readonly logger: InstanceType<typeof splunkLibrary.Logger>;
   private readonly agent: http.Agent;
   private readonly ackUrl: string;
 
@@ -53,7 +62,7 @@ export class HecClient {
   ) {
     const tls = { ca: cfg.ca, rejectUnauthorized: cfg.tlsVerify };
     this.agent = cfg.protocol === 'https' ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
-    this.logger = new splunk.Logger({
+    this.logger = new (splunkLogging().Logger)({
       token,
       url: `${cfg.origin}${cfg.eventPath}`,
       port: cfg.port,

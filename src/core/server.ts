@@ -28,7 +28,7 @@ import { HealthMonitor, type ComponentHealth } from './health.ts';
 import { flushOutputs, healthTargets, startFilters, stopFilters, withStartTimeout } from './plugin-lifecycle.ts';
 import { UncaughtAttributor, type UncaughtOrigin } from './plugin-isolation.ts';
 import { pluginSourceFile } from './registry.ts';
-import { startDashboard, type RunningDashboard } from './http/dashboard.ts';
+import type { RunningDashboard } from './http/dashboard.ts';
 
 export interface StartServerOptions {
   /** A loaded configuration; when absent it is looked up (see config-source.ts). */
@@ -160,7 +160,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     return Object.freeze({ id: i.config.id, type: i.config.type, addresses });
   });
   try {
-    dashboard = await startDashboard(config, metrics, logger);
+    // Loaded only when configured: Fastify, prom-client and the query backends
+    // are about 30 MiB of resident memory a headless server does not need.
+    if (config.dashboard?.enabled === true) {
+      const { startDashboard } = await import('./http/dashboard.ts');
+      dashboard = await startDashboard(config, metrics, logger);
+    }
   } catch (err) {
     logger.error({ ...errorFields(err) }, (err as Error).message);
     await stop('the dashboard failed to start');

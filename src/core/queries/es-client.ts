@@ -7,8 +7,7 @@
  * Requests go as plain `application/json`, which Elasticsearch 7, 8 and 9
  * all accept, so no version negotiation is needed for reading.
  */
-import { Client as EsClient } from '@elastic/elasticsearch';
-import { Client as OsClient } from '@opensearch-project/opensearch';
+import { elasticsearch, opensearch } from '../../../plugins/output-elasticsearch/libraries.ts';
 import { readSecretSync, type ResolvedConfig } from '../../../plugins/output-elasticsearch/config.ts';
 import { toStoreError } from '../../../plugins/output-elasticsearch/client.ts';
 
@@ -22,7 +21,7 @@ const JSON_HEADERS = Object.freeze({ accept: 'application/json', 'content-type':
 export function createSearchClient(cfg: ResolvedConfig): SearchClient {
   const secret = cfg.auth.kind === 'none' ? undefined : readSecretSync(cfg.auth.source);
   if (cfg.flavor === 'opensearch') {
-    const client = new OsClient({
+    const client = new (opensearch().Client)({
       nodes: [...cfg.nodes],
       auth: cfg.auth.kind === 'basic' ? { username: cfg.auth.username, password: secret! } : undefined,
       ssl: { ca: cfg.ca, rejectUnauthorized: cfg.tlsVerify },
@@ -43,7 +42,7 @@ export function createSearchClient(cfg: ResolvedConfig): SearchClient {
   }
   const auth =
     cfg.auth.kind === 'api_key' ? { apiKey: secret! } : cfg.auth.kind === 'basic' ? { username: cfg.auth.username, password: secret! } : undefined;
-  const client = new EsClient({
+  const client = new (elasticsearch().Client)({
     ...(cfg.cloudId !== undefined ? { cloud: { id: cfg.cloudId } } : { nodes: [...cfg.nodes] }),
     auth,
     tls: { ca: cfg.ca, rejectUnauthorized: cfg.tlsVerify },
