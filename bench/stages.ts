@@ -13,7 +13,8 @@
 import { assemble, decodeMessage } from '../src/core/wire.ts';
 import { parseRfc5424 } from '../src/core/rfc5424.ts';
 import { decodeSimpleRecord } from '../src/core/wire-decode-fast.ts';
-import { serializeBatch, serializeRecord } from '../plugins/output-file/format.ts';
+import { joinJsonLines, serializeBatch, serializeRecord } from '../plugins/output-file/format.ts';
+import { encodeRecords } from '../src/core/record-json.ts';
 import type { OgrtRecord } from '../src/core/record.ts';
 import { ensureStream, loadStream } from './workload.ts';
 
@@ -82,14 +83,22 @@ measure('fast path, keeping every record', () => {
   records = frames.map(([a, b]) => decodeSimpleRecord(stream.data, a, b)?.record ?? assemble([decodeMessage(stream.data, a, b)]));
 });
 for (const r of records) r.receive = { input: 'bench', peer: '127.0.0.1:40312', time: '2026-11-24T21:40:08.125001Z' };
-measure('output-file: serializeRecord (fast-json-stringify + isWellFormed)', () => {
+measure('recordToJson (fast-json-stringify + isWellFormed)', () => {
   for (const r of records) sink += serializeRecord(r).length;
 });
 measure('  for comparison: JSON.stringify(record)', () => {
   for (const r of records) sink += JSON.stringify(r).length;
 });
+let encoded: Uint8Array[] = [];
+measure('pipeline: encodeRecords, chunks of 30 (what a 64 KiB read holds), for an output that takes JSON', () => {
+  encoded = [];
+  for (let i = 0; i < N; i += 30) for (const e of encodeRecords(records.slice(i, i + 30))) encoded.push(e as Uint8Array);
+});
+measure('output-file: joinJsonLines (500 records\' JSON into one Buffer)', () => {
+  for (let i = 0; i < N; i += BATCH) sink += joinJsonLines(encoded.slice(i, i + BATCH)).length;
+});
 let lines = records.map(serializeRecord);
-measure('output-file: serializeBatch (500 records, each line encoded into one exact-size Buffer)', () => {
+measure('output-file without JSON from the core: serializeBatch (500 records into one Buffer)', () => {
   for (let i = 0; i < N; i += BATCH) serializeBatch(records.slice(i, i + BATCH));
 });
 measure('  of which: `text += line + "\\n"` and Buffer.from(text) only', () => {
