@@ -37,9 +37,9 @@ export function schemaRecordToJson(record: OgrtRecord): string {
  * The same line as schemaRecordToJson, for the record nearly every process
  * sends: every string free of characters JSON escapes, every number a safe
  * integer, no raw syslog part and no truncated/incomplete marks. Such a
- * record needs no escaping, so its line is concatenated directly: 6.8
- * instead of 10.6 µs per record with the UTF-8 encoding (bench/stages.ts),
- * a sixth of the server's CPU per record. Anything else, or anything of an
+ * record needs no escaping, so its line is concatenated directly: 5.2
+ * instead of 8.7 µs per record (bench/stages.ts; about 5 % of the server's
+ * CPU end to end, docs/benchmarks.md). Anything else, or anything of an
  * unexpected type, returns undefined and goes through the schema's
  * serializer, which decides (or throws). Keys in fast-json-stringify's order:
  * the required ones in schema order, then the optional ones present.
