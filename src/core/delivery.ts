@@ -11,7 +11,7 @@
  * reason (a wrong index) must not flood the log. Counters are exact.
  */
 import type { Batch, OutputInstance } from './plugin-api.ts';
-import { jsonOf, recordsOf, type RecordEntry } from './record-json.ts';
+import { isEncoded, jsonOf, recordsOf, type RecordEntry } from './record-json.ts';
 import type { OutputSettings } from './config-schema.ts';
 import type { BufferQueue, Taken } from './output-queue.ts';
 import type { DeadLetterFile } from './dead-letter.ts';
@@ -185,10 +185,8 @@ const TIMED_OUT = Symbol('timed out');
  * built from it only if the output reads it (once per batch object).
  */
 function makeBatch(entries: readonly RecordEntry[], bytes: number, attempt: number): Batch {
+  if (!entries.some(isEncoded)) return Object.freeze({ records: entries as Batch['records'], bytes, attempt });
   const json = jsonOf(entries);
-  if (json === undefined && entries.every((e) => !(e instanceof Uint8Array))) {
-    return Object.freeze({ records: entries as Batch['records'], bytes, attempt });
-  }
   let records: Batch['records'] | undefined;
   return Object.freeze({
     get records() {

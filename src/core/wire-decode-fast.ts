@@ -13,11 +13,10 @@
  * differential tests (test/core/wire-decode-fast.test.ts) compare both paths
  * on every vector, the benchmark's stream and fuzzed messages.
  */
-import type { EnvironmentVariable, LoadedModule, OgrtRecord, RecordKind, SharedObject } from './record.ts';
+import type { EnvironmentVariable, LoadedModule, OgrtRecord, SharedObject } from './record.ts';
 import { parseHeader, sdName } from './rfc5424-parse.ts';
 import { LBRACKET, QUOTE, RBRACKET, SP, VALUE_STOP } from './rfc5424-scan.ts';
-import type { WireHeader } from './wire-decode.ts';
-import { microsToIso } from './wire-time.ts';
+import { FIELD_INDEX, FIELD_IS_STRING, KINDS, decodeNumber, decodeTime, type WireHeader } from './wire-decode.ts';
 import { APP_NAME, PROTOCOL_VERSION, RECORD_FIELDS, SD_ENV, SD_MOD, SD_RECORD, SD_SIG, SD_SO, UUID_RE } from './wire-schema.ts';
 
 export interface FastDecoded {
@@ -25,18 +24,11 @@ export interface FastDecoded {
   header: WireHeader;
 }
 
-const KINDS: Record<string, RecordKind | undefined> = Object.assign(Object.create(null), { process: 'process', dlopen: 'dlopen', exit: 'exit' });
-const UNSIGNED = /^[0-9]{1,20}$/;
-const SIGNED = /^-?[0-9]{1,20}$/;
-const FIELD_INDEX = new Map<string, number>(RECORD_FIELDS.map(([name], i) => [name, i]));
-const FIELD_IS_STRING = RECORD_FIELDS.map(([, cls]) => cls !== 'number');
 const F = Object.fromEntries(RECORD_FIELDS.map(([name], i) => [name, i])) as Record<(typeof RECORD_FIELDS)[number][0], number>;
 
 const ELEMENT_RECORD = 1, ELEMENT_SO = 2, ELEMENT_SIG = 4, ELEMENT_MOD = 8, ELEMENT_ENV = 16;
 const ELEMENTS = new Map<string, number>([[SD_RECORD, ELEMENT_RECORD], [SD_SO, ELEMENT_SO], [SD_SIG, ELEMENT_SIG], [SD_MOD, ELEMENT_MOD], [SD_ENV, ELEMENT_ENV]]);
 
-/** Thrown inside to leave the fast path; never escapes decodeSimpleRecord. */
-const NOT_SIMPLE = new Error('not a simple message');
 
 // Reused between calls (the decoder is synchronous): list values before the
 // record's objects are built, so signatures can be attached in any element order.
@@ -52,7 +44,7 @@ export function decodeSimpleRecord(buf: Buffer, start: number, end: number): Fas
   try {
     return decode(buf, start, end);
   } catch {
-    // Header and SD-NAME errors of the shared scanners, and NOT_SIMPLE.
+    // Errors of the shared scanners and value checks: the slow path reports them precisely.
     return null;
   }
 }
@@ -124,7 +116,7 @@ function decode(b: Buffer, start: number, end: number): FastDecoded | null {
             continue; // a later minor version's field
           }
           if (fieldValue[k] !== undefined) return null;
-          fieldValue[k] = FIELD_IS_STRING[k] ? value : k === F.time ? timeOf(value) : numberOf(value, k === F.exit_status);
+          fieldValue[k] = FIELD_IS_STRING[k] ? value : k === F.time ? decodeTime(value) : decodeNumber(name, value, k === F.exit_status);
         }
       } else if (element === ELEMENT_SO) {
         if (soCount === soIndex.length) soIndex = grow(soIndex);
@@ -188,20 +180,6 @@ function decode(b: Buffer, start: number, end: number): FastDecoded | null {
   if (f[F.wall_time_us] !== undefined) r.wall_time_us = f[F.wall_time_us] as number;
   if (f[F.max_rss_kb] !== undefined) r.max_rss_kb = f[F.max_rss_kb] as number;
   return { record: r, header: { timestamp: h.timestamp, hostname: h.hostname, procId: h.procId, appName: h.appName } };
-}
-
-function numberOf(text: string, signed: boolean): number {
-  if (!(signed ? SIGNED : UNSIGNED).test(text)) throw NOT_SIMPLE;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw NOT_SIMPLE;
-  return n;
-}
-
-function timeOf(text: string): string {
-  if (!UNSIGNED.test(text)) throw NOT_SIMPLE;
-  const iso = microsToIso(text);
-  if (iso === null) throw NOT_SIMPLE;
-  return iso;
 }
 
 function grow(a: Int32Array): Int32Array {

@@ -76,7 +76,7 @@ function invalid(reason: WireReason, what: string): never {
 }
 
 // Null-prototype lookup tables: a name like `constructor` on the wire must not hit Object.prototype.
-const KINDS: Record<string, RecordKind | undefined> = Object.assign(Object.create(null), { process: 'process', dlopen: 'dlopen', exit: 'exit' });
+export const KINDS: Record<string, RecordKind | undefined> = Object.assign(Object.create(null), { process: 'process', dlopen: 'dlopen', exit: 'exit' });
 const PART_NUMBER = /^[1-9][0-9]{0,4}$/;
 const NO_ITEMS: readonly { index: number }[] = [];
 const UNSIGNED = /^[0-9]{1,20}$/;
@@ -147,8 +147,8 @@ export function decodeMessage(buf: Uint8Array, start = 0, end = buf.length): Wir
 }
 
 /** Position of each known record field in RECORD_FIELDS (a Map: wire names never reach Object.prototype). */
-const FIELD_INDEX = new Map<string, number>(RECORD_FIELDS.map(([name], i) => [name, i]));
-const FIELD_IS_STRING = RECORD_FIELDS.map(([, cls]) => cls !== 'number');
+export const FIELD_INDEX = new Map<string, number>(RECORD_FIELDS.map(([name], i) => [name, i]));
+export const FIELD_IS_STRING = RECORD_FIELDS.map(([, cls]) => cls !== 'number');
 const TIME = FIELD_INDEX.get('time')!, HOSTNAME = FIELD_INDEX.get('hostname')!, PID = FIELD_INDEX.get('pid')!;
 const EXIT_STATUS = FIELD_INDEX.get('exit_status')!;
 
@@ -182,14 +182,14 @@ function decodeFields(raw: SdParam[] | null, truncated: string[]): WireFields {
   return f;
 }
 
-function decodeNumber(name: string, text: string, signed: boolean): number {
+export function decodeNumber(name: string, text: string, signed: boolean): number {
   if (!(signed ? SIGNED : UNSIGNED).test(text)) invalid('bad_number', `${name}=${JSON.stringify(text)}`);
   const n = Number(text);
   if (!Number.isSafeInteger(n)) invalid('number_out_of_range', `${name}=${text}`);
   return n;
 }
 
-function decodeTime(text: string): string {
+export function decodeTime(text: string): string {
   if (!UNSIGNED.test(text)) invalid('bad_number', `time=${JSON.stringify(text)}`);
   const iso = microsToIso(text);
   if (iso === null) invalid('number_out_of_range', `time=${text}`);

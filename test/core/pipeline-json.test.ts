@@ -4,9 +4,7 @@
 // letters and shutdown must work on those entries exactly as on records.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fakeSetup, type TestServer } from '../helpers/server.ts';
+import { fakeSetup, readDeadLetters, type TestServer } from '../helpers/server.ts';
 import { makeRecords } from '../helpers/records.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { hostileRecord, plainRecord } from '../plugins/output-file/records.ts';
@@ -24,11 +22,6 @@ test.after.each(async () => {
 });
 
 const text = (j: Uint8Array): string => Buffer.from(j).toString('utf8');
-
-async function deadLetters(t: TestServer): Promise<Record<string, unknown>[]> {
-  const raw = await readFile(path.join(t.dir, 'data/dead-letter/out.jsonl'), 'utf8').catch(() => '');
-  return raw.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 test('encodeRecords: each record as its JSON bytes, decoded back exactly (lone surrogates, controls, emoji)', () => {
   const records = [plainRecord(), hostileRecord(), plainRecord({ kind: 'dlopen', shared_objects: [], loaded_modules: [], environment_variables: [] })];
@@ -97,7 +90,7 @@ test('partial results on JSON entries: the listed ones are retried as JSON, the 
   await waitFor(() => jsonSeen.length === 2 && running!.server.metrics.value('ogrt_buffer_events') === 0, 2000, 'retried and settled');
   assert.equal(f.out('out').batches[1], { uuids: [records[1].uuid, records[3].uuid], attempt: 2, bytes: 200 });
   assert.equal(jsonSeen[1], [recordToJson(records[1]), recordToJson(records[3])]);
-  const dl = await deadLetters(running);
+  const dl = await readDeadLetters(running);
   assert.is(dl.length, 1);
   assert.is(dl[0].reason, 'mapping conflict');
   assert.is(dl[0].output, 'out');
@@ -130,7 +123,7 @@ test('at the shutdown deadline, JSON entries still held are written to the dead-
   await waitFor(() => f.out('out').batches.length === 1, 2000, 'in flight');
   const report = await running.server.stop('test');
   assert.equal(report.unflushed, { out: 6 });
-  const dl = await deadLetters(running);
+  const dl = await readDeadLetters(running);
   assert.equal(dl.map((l) => l.record), records);
   assert.ok(dl.every((l) => l.reason === 'shutdown_timeout' && l.output === 'out'));
 });

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fakeSetup, type TestServer } from '../helpers/server.ts';
+import { fakeSetup, readDeadLetters, type TestServer } from '../helpers/server.ts';
 import { makeRecords } from '../helpers/records.ts';
 import { deferred, waitFor } from '../helpers/wait.ts';
 import { backoffDelay } from '../../src/core/retry.ts';
@@ -22,12 +22,6 @@ test.after.each(async () => {
 function script(results: readonly (SendResult | unknown)[]): () => unknown {
   let i = 0;
   return () => (i < results.length ? results[i++] : { status: 'ok' });
-}
-
-async function deadLetters(t: TestServer, id = 'out'): Promise<Record<string, unknown>[]> {
-  const file = path.join(t.dir, 'data/dead-letter', `${id}.jsonl`);
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('backoff: full jitter below an exponential ceiling; retryAfterMs is a floor', () => {
@@ -85,7 +79,7 @@ test('partial: only the listed records are retried, rejected ones are dead-lette
   f.in('in').emit(records, 500);
   await waitFor(() => f.out('out').batches.length === 2 && running!.server.metrics.value('ogrt_buffer_events') === 0, 2000, 'retried and settled');
   assert.equal(f.out('out').batches[1], { uuids: [records[1].uuid, records[3].uuid], attempt: 2, bytes: 200 });
-  const dl = await deadLetters(running);
+  const dl = await readDeadLetters(running);
   assert.is(dl.length, 1);
   assert.is(dl[0].reason, 'mapping conflict');
   assert.equal(dl[0].record, records[4]);
@@ -101,7 +95,7 @@ test('reject: every record is written to the dead-letter file as {time, output, 
   const records = makeRecords(3);
   f.in('in').emit(records);
   await waitFor(() => running!.server.metrics.value('ogrt_component_dead_lettered_events_total') === 3, 2000, 'dead-lettered');
-  const dl = await deadLetters(running);
+  const dl = await readDeadLetters(running);
   assert.equal(dl.map((l) => Object.keys(l)), [['time', 'output', 'reason', 'record'], ['time', 'output', 'reason', 'record'], ['time', 'output', 'reason', 'record']]);
   assert.equal(dl.map((l) => l.record), records);
   for (const l of dl) {
@@ -125,7 +119,7 @@ test('a store that rejects every batch: every record dead-lettered and counted, 
   const m = running.server.metrics;
   await waitFor(() => m.value('ogrt_component_dead_lettered_events_total', { component_id: 'out', reason: 'rejected' }) === records.length, 2000, 'all dead-lettered');
   assert.is(f.out('out').batches.length, records.length, 'one batch per record');
-  assert.equal((await deadLetters(running)).map((l) => (l.record as { uuid: string }).uuid), records.map((r) => r.uuid));
+  assert.equal((await readDeadLetters(running)).map((l) => (l.record as { uuid: string }).uuid), records.map((r) => r.uuid));
   const logged = running.logs.withCode('OGRT_ERR_OUTPUT_REJECTED');
   assert.is(logged.length, LOG_BURST);
   assert.ok(logged.every((l) => l.component === 'output:fake-out:out' && l.kind === 'rejected' && l.suppressed === undefined));
@@ -158,7 +152,7 @@ test('max_attempts exceeded: dead-lettered after that many sends', async () => {
   f.in('in').emit(records);
   await waitFor(() => running!.server.metrics.value('ogrt_component_dead_lettered_events_total', { reason: 'max_attempts' }) === 2, 2000, 'gave up');
   assert.equal(f.out('out').batches.map((b) => b.attempt), [1, 2, 3]);
-  const dl = await deadLetters(running);
+  const dl = await readDeadLetters(running);
   assert.equal(dl.map((l) => (l.record as { uuid: string }).uuid), records.map((r) => r.uuid));
   assert.is(dl[0].reason, 'gave up after 3 attempt(s): down');
 });
@@ -214,7 +208,7 @@ test('a send() that hangs past send_timeout_ms is retried; its late result is ig
   await running.server.stop('test');
   assert.is(m.value('ogrt_component_dead_lettered_events_total'), 0, 'the late reject was ignored');
   assert.is(m.value('ogrt_component_sent_events_total', { component_id: 'out' }), 3);
-  assert.equal(await deadLetters(running), []);
+  assert.equal(await readDeadLetters(running), []);
 });
 
 test('a dead-letter file that cannot be written keeps the records and is retried', async () => {

@@ -9,6 +9,7 @@ import { plainRecordJson, recordToJson, schemaRecordToJson } from '../../src/cor
 import type { OgrtRecord } from '../../src/core/record.ts';
 import { recordAt } from '../../bench/workload.ts';
 import { hostileRecord, plainRecord } from '../plugins/output-file/records.ts';
+import { prng } from '../helpers/random.ts';
 
 function outcome(f: () => string): string {
   try {
@@ -48,16 +49,6 @@ test('the plain path is taken for clean records and left for the others', () => 
   assert.is(plainRecordJson(plainRecord({ truncated: ['cmdline'] })), undefined);
   assert.is(plainRecordJson(plainRecord({ pid: 1.5 })), undefined);
 });
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD_TEXT = ['"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', '\u00e9', '\u6f22', '\ud83d\ude00', '\udce9', '\ud800', ']', '%', ' '];
 const ODD_VALUES: unknown[] = [undefined, null, 0, -0, 1.5, Number.NaN, Infinity, 2 ** 53, -7, '12', true, {}, [], 'x'];

@@ -12,6 +12,7 @@ import { VECTOR_DIR, loadVectors } from '../../scripts/make-vectors.ts';
 import { assemble, decodeMessage, encodeRecord } from '../../src/core/wire.ts';
 import { decodeSimpleRecord } from '../../src/core/wire-decode-fast.ts';
 import { recordAt } from '../../bench/workload.ts';
+import { prng } from '../helpers/random.ts';
 
 type Outcome = { fast: boolean; valid: boolean };
 
@@ -75,16 +76,6 @@ test('benchmark records: identical results, and most take the fast path', () => 
   // Every 50th/100th/200th/64th record needs escapes, percent form or UTF-8 (bench/workload.ts).
   assert.ok(fast / workload.length > 0.9, `${fast} of ${workload.length} took the fast path`);
 });
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Bytes that matter to the grammar, plus some that do not.
 const INTERESTING = [...'"\\][ =~-0129afzAF%@.:/'].map((c) => c.charCodeAt(0)).concat([0x00, 0x09, 0x0a, 0x7f, 0x80, 0xc3, 0xa9, 0xff]);

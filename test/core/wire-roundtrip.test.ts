@@ -8,18 +8,7 @@ import * as assert from 'uvu/assert';
 import type { OgrtRecord } from '../../src/core/record.ts';
 import { assemble, bytesToString, decodeMessage, encodeRecord, stringToBytes } from '../../src/core/wire.ts';
 import { expectedDecoded, oracleBytes, oracleEncode, oracleString } from './wire-oracle.ts';
-
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/random.ts';
 
 const SEED = 0x0c7a11;
 const rand = prng(SEED);

@@ -4,6 +4,7 @@
  * (spawnServer / runCli).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginDefinition } from '../../src/core/plugin-api.ts';
@@ -125,8 +126,17 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
   return spawnServer(args, options).exited;
 }
 
-/** Fake input "fake-in" and fake output "fake-out" sharing one timeline, plus a starter. */
-/** `batchFormat`: how the fake output takes batches ('json': batch.json, see plugin-api.ts). */
+/** The lines of an output's dead-letter file under the test server's data_dir (none yet: []). */
+export async function readDeadLetters(t: TestServer, id = 'out'): Promise<Record<string, unknown>[]> {
+  const text = await readFile(path.join(t.dir, 'data/dead-letter', `${id}.jsonl`), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * Fake input "fake-in" and fake output "fake-out" sharing one timeline, plus
+ * a starter. `batchFormat`: how the fake output takes batches ('json':
+ * batch.json, see plugin-api.ts).
+ */
 export function fakeSetup(opts: { batchFormat?: 'records' | 'json' } = {}) {
   const timeline: Timeline = [];
   const input = fakeInputPlugin('fake-in', timeline);
